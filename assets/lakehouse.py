@@ -1,0 +1,167 @@
+"""DuckLake access for assets, dbt and benchmarks. Free of Dagster.
+
+The catalog is a DuckDB file by default (`data/lake/catalog.ducklake`), or any DuckLake metadata URL
+(`postgres:dbname=...`, `sqlite:/path`). A DuckDB catalog file admits one process at a time, so sessions on a
+local catalog file take an exclusive file lock: parallel partition runs wait their turn instead of failing.
+Extensions load from the installed `duckdb-extension-*` packages: nothing is downloaded at run time.
+"""
+
+import fcntl
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+ALIAS = "lake"
+_REMOTE_CATALOGS = ("postgres:", "sqlite:", "mysql:")
+_PARQUET_COMPRESSION = "zstd"
+
+
+class LakeError(RuntimeError):
+    pass
+
+
+def extension_file(name: str) -> Path:
+    """Path of a DuckDB extension shipped by the `duckdb-extension-<name>` package for this DuckDB version."""
+    package = f"duckdb_extension_{name}"
+    try:
+        root = files(package)
+    except ModuleNotFoundError as e:
+        raise LakeError(
+            f"the DuckDB extension '{name}' is needed: pip install duckdb-extension-{name}=={duckdb.__version__}"
+        ) from e
+    path = Path(str(root / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"))
+    if not path.is_file():
+        raise LakeError(f"{path} is missing: duckdb-extension-{name} must match duckdb {duckdb.__version__}")
+    return path
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Lake:
+    catalog: str
+    data_path: str
+    lock_timeout_s: float = 600.0
+
+    @property
+    def is_local_catalog(self) -> bool:
+        return not self.catalog.startswith(_REMOTE_CATALOGS)
+
+    def _catalog_path(self) -> Path:
+        return Path(self.catalog).resolve()
+
+    def _data_path(self) -> str:
+        if "://" in self.data_path:
+            return self.data_path.rstrip("/") + "/"
+        return str(Path(self.data_path).resolve()) + "/"
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        if not self.is_local_catalog:
+            yield
+            return
+        lock_path = self._catalog_path().with_name(self._catalog_path().name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout_s
+        with open(lock_path, "a") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise LakeError(
+                            f"the lake catalog {self.catalog} stayed locked by another process for "
+                            f"{self.lock_timeout_s:.0f} s ({lock_path})"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection with the lake attached as `lake` and selected as the default catalog."""
+        with self._lock():
+            con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+            try:
+                self._attach(con, read_only)
+                yield con
+            finally:
+                con.close()
+
+    def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+        con.execute(f"LOAD {_sql_str(str(extension_file('ducklake')))}")
+        for scheme in ("postgres", "sqlite"):
+            if self.catalog.startswith(scheme + ":"):
+                con.execute(f"LOAD {_sql_str(str(extension_file(scheme if scheme == 'sqlite' else 'postgres')))}")
+        if self._data_path().startswith(("s3://", "gs://", "az://", "http")):
+            con.execute(f"LOAD {_sql_str(str(extension_file('httpfs')))}")
+        catalog = self.catalog
+        is_new = False
+        if self.is_local_catalog:
+            path = self._catalog_path()
+            is_new = not path.exists()
+            if is_new and read_only:
+                raise LakeError(f"there is no lake at {path} yet: materialize an asset first")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Path(self._data_path()).mkdir(parents=True, exist_ok=True)
+            catalog = str(path)
+        options = [f"DATA_PATH {_sql_str(self._data_path())}", "DATA_INLINING_ROW_LIMIT 0"]
+        if read_only:
+            options.append("READ_ONLY")
+        con.execute(f"ATTACH {_sql_str('ducklake:' + catalog)} AS {ALIAS} ({', '.join(options)})")
+        con.execute(f"USE {ALIAS}")
+        if is_new:
+            con.execute(f"CALL {ALIAS}.set_option('parquet_compression', {_sql_str(_PARQUET_COMPRESSION)})")
+
+    def snapshot_id(self, con: duckdb.DuckDBPyConnection) -> int:
+        return con.execute(f"SELECT id FROM ducklake_current_snapshot({_sql_str(ALIAS)})").fetchone()[0]
+
+    def replace_partition(
+        self,
+        key_column: str,
+        key: str,
+        tables: dict[str, tuple[pa.Schema, Iterable[pa.RecordBatch | pa.Table]]],
+        message: str | None = None,
+    ) -> int:
+        """Swap one partition's rows in every given table in one transaction; return the new snapshot id.
+
+        Re-running replaces, never duplicates; any failure before COMMIT leaves the previous snapshot as it was.
+        Batches are consumed lazily, so a whole crawl file never has to sit in memory.
+        """
+        with self.connect() as con:
+            con.execute("BEGIN")
+            try:
+                for table, (schema, batches) in tables.items():
+                    empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
+                    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
+                    con.execute(f"DELETE FROM {table} WHERE {key_column} = ?", [key])
+                    for batch in batches:
+                        if batch.num_rows:
+                            con.register("_incoming", batch)
+                            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+                            con.unregister("_incoming")
+                if message:
+                    con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return self.snapshot_id(con)
+
+    def table_names(self) -> list[str]:
+        with self.connect(read_only=True) as con:
+            rows = con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1", [ALIAS]
+            ).fetchall()
+        return [r[0] for r in rows]

@@ -1,0 +1,29 @@
+"""Stable reasons a record is quarantined instead of stored; each doubles as a stat key and a test assertion."""
+
+TRUNCATED_RECORD = "truncated_record"  # the file ends before the record's Content-Length
+INVALID_GZIP = "invalid_gzip"  # a gzip member does not decompress; reading resumes at the next member
+INVALID_WARC_HEADER = "invalid_warc_header"  # no parsable WARC header where a record must start
+RECORD_TOO_LARGE = "record_too_large"  # over the configured bound on one record's decompressed size
+MISSING_RECORD_ID = "missing_record_id"
+MISSING_TARGET_URI = "missing_target_uri"
+INVALID_DATE = "invalid_date"  # neither WARC-Date nor the HTTP Date header parses
+INVALID_HTTP_RESPONSE = "invalid_http_response"  # response block without a parsable HTTP status line
+UNSUPPORTED_CONTENT_ENCODING = "unsupported_content_encoding"  # e.g. brotli or zstd HTTP bodies
+INVALID_JSON = "invalid_json"
+MISSING_TEXT = "missing_text"
+MISSING_URL = "missing_url"
+
+REASONS = (
+    TRUNCATED_RECORD,
+    INVALID_GZIP,
+    INVALID_WARC_HEADER,
+    RECORD_TOO_LARGE,
+    MISSING_RECORD_ID,
+    MISSING_TARGET_URI,
+    INVALID_DATE,
+    INVALID_HTTP_RESPONSE,
+    UNSUPPORTED_CONTENT_ENCODING,
+    INVALID_JSON,
+    MISSING_TEXT,
+    MISSING_URL,
+)

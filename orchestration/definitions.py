@@ -1,0 +1,15 @@
+"""The Dagster code location (loaded by workspace.yaml)."""
+
+import dagster as dg
+
+from assets.ingestion.assets import ingest_crawl_file
+from orchestration.jobs import crawl_partition_job
+from orchestration.resources import default_resources
+from orchestration.sensors import landing_folder_sensor
+
+defs = dg.Definitions(
+    assets=[ingest_crawl_file],
+    jobs=[crawl_partition_job],
+    sensors=[landing_folder_sensor],
+    resources=default_resources(),
+)

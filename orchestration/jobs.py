@@ -1,0 +1,14 @@
+"""Jobs: what one crawl partition run materializes."""
+
+import dagster as dg
+
+from orchestration.partitions import CRAWL_FILES
+
+CRAWL_PARTITION_JOB = "crawl_partition_job"
+
+crawl_partition_job = dg.define_asset_job(
+    CRAWL_PARTITION_JOB,
+    selection=dg.AssetSelection.groups("ingestion"),
+    partitions_def=CRAWL_FILES,
+    description="Ingest one crawl file from the landing folder into the lake.",
+)

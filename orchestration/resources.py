@@ -1,0 +1,61 @@
+"""Swappable resources: the embedded lake by default, PostgreSQL catalog + S3 data by configuration."""
+
+import time
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from assets.lakehouse import Lake
+from assets.transforms.crawl_formats import is_crawl_file_name
+
+
+class LakeResource(dg.ConfigurableResource):
+    """The DuckLake lakehouse every asset reads and writes (tables in its default schema `main`)."""
+
+    catalog: str = Field(
+        description="DuckLake metadata: a DuckDB catalog file path, or 'postgres:dbname=... host=...', 'sqlite:...'"
+    )
+    data_path: str = Field(description="Where Parquet data files go: a local folder or s3://bucket/prefix/")
+    lock_timeout_s: float = Field(default=600.0, description="How long a writer waits for a local catalog's lock")
+
+    def lake(self) -> Lake:
+        return Lake(self.catalog, self.data_path, self.lock_timeout_s)
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The folder new crawl files are dropped into; one crawl partition per file name."""
+
+    path: str = Field(description="Landing folder watched by the crawl sensor")
+    settle_seconds: float = Field(
+        default=5.0, description="Ignore files modified more recently than this (they may still be copying)"
+    )
+
+    def folder(self) -> Path:
+        return Path(self.path)
+
+    def file(self, name: str) -> Path:
+        path = self.folder() / name
+        if not path.is_file():
+            raise dg.Failure(f"crawl file {name!r} is not in the landing folder {self.folder().resolve()}")
+        return path
+
+    def ready_files(self) -> list[str]:
+        """Crawl files that look complete: a known suffix, not hidden, not modified in the last moments."""
+        folder = self.folder()
+        if not folder.is_dir():
+            return []
+        now = time.time()
+        return sorted(
+            p.name
+            for p in folder.iterdir()
+            if p.is_file() and is_crawl_file_name(p.name) and now - p.stat().st_mtime >= self.settle_seconds
+        )
+
+
+def default_resources() -> dict[str, dg.ConfigurableResource]:
+    """Configured from the environment at run time (`.env` holds the embedded defaults)."""
+    return {
+        "lake": LakeResource(catalog=dg.EnvVar("CURATOR_LAKE_CATALOG"), data_path=dg.EnvVar("CURATOR_LAKE_DATA_PATH")),
+        "landing": LandingResource(path=dg.EnvVar("CURATOR_LANDING_PATH")),
+    }

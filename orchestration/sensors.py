@@ -1,0 +1,27 @@
+"""The landing sensor: one new dynamic partition and one run per crawl file that appears."""
+
+import dagster as dg
+
+from orchestration.jobs import crawl_partition_job
+from orchestration.partitions import CRAWL_FILES
+from orchestration.resources import LandingResource
+
+LANDING_SENSOR = "landing_folder_sensor"
+
+
+@dg.sensor(
+    name=LANDING_SENSOR,
+    job=crawl_partition_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Adds a crawl partition for each new file in the landing folder and requests its ingestion run.",
+)
+def landing_folder_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
+    known = set(context.instance.get_dynamic_partitions(CRAWL_FILES.name))
+    new = [name for name in landing.ready_files() if name not in known]
+    if not new:
+        return dg.SkipReason(f"no new crawl files in {landing.folder()}")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(partition_key=name, run_key=name) for name in new],
+        dynamic_partitions_requests=[CRAWL_FILES.build_add_request(new)],
+    )

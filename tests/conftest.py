@@ -1,0 +1,82 @@
+import gzip
+import shutil
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.lakehouse import Lake
+from orchestration.resources import LakeResource, LandingResource
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name if (SAMPLES / name).exists() else FIXTURES / name
+    assert path.exists(), path
+    return path
+
+
+def warc_record(
+    body: bytes = b"<html><body><p>Hello</p></body></html>",
+    *,
+    rtype: str = "response",
+    uri: str | None = "https://example.org/page",
+    date: str | None = "2024-03-01T12:00:00Z",
+    http_head: bytes = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n",
+    record_id: str | None = None,
+    content_length: int | None = None,
+) -> bytes:
+    """One WARC/1.0 record, as a crawler writes it."""
+    block = (http_head + b"\r\n" + body) if rtype == "response" else body
+    headers = ["WARC/1.0", f"WARC-Type: {rtype}"]
+    if record_id != "":
+        headers.append(f"WARC-Record-ID: {record_id or f'<urn:uuid:{uuid.uuid4()}>'}")
+    if date is not None:
+        headers.append(f"WARC-Date: {date}")
+    if uri is not None:
+        headers.append(f"WARC-Target-URI: {uri}")
+    headers.append("Content-Type: application/http; msgtype=response")
+    headers.append(f"Content-Length: {len(block) if content_length is None else content_length}")
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + block + b"\r\n\r\n"
+
+
+def gzip_members(*records: bytes) -> bytes:
+    """Gzip per record, the layout of Common Crawl's WARC files."""
+    return b"".join(gzip.compress(r) for r in records)
+
+
+@pytest.fixture
+def landing_dir(tmp_path) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def lake_resource(tmp_path) -> LakeResource:
+    return LakeResource(catalog=str(tmp_path / "lake" / "catalog.ducklake"), data_path=str(tmp_path / "lake" / "files"))
+
+
+@pytest.fixture
+def lake(lake_resource) -> Lake:
+    return lake_resource.lake()
+
+
+@pytest.fixture
+def resources(lake_resource, landing_dir) -> dict:
+    return {"lake": lake_resource, "landing": LandingResource(path=str(landing_dir), settle_seconds=0)}
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def land(landing_dir: Path, *names: str) -> None:
+    for name in names:
+        shutil.copy2(sample(name), landing_dir / name)
