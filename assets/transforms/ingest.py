@@ -20,7 +20,7 @@ from assets.transforms.crawl_formats import CrawlFormat, sniff_format
 
 DEFAULT_HTML_CAP_BYTES = 1 << 20  # Common Crawl's own truncation length
 DEFAULT_MAX_RECORD_BYTES = 64 << 20
-DEFAULT_BATCH_BYTES = 64 << 20
+DEFAULT_BATCH_BYTES = 16 << 20  # small enough that parsing and writing overlap
 
 
 @dataclass(frozen=True)
