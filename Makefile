@@ -15,7 +15,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+# dagster-dbt reads the dbt manifest when the code location loads: parse whenever models change (offline).
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+dbt_project/target/manifest.json: $(BIN)/.installed $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+install: $(BIN)/.installed dbt_project/target/manifest.json
 
 # The Dagster instance that demo runs are recorded in and the UI reads; telemetry off (no network at run time).
 $(DAGSTER_HOME)/dagster.yaml:

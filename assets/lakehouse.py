@@ -44,6 +44,19 @@ def extension_file(name: str) -> Path:
     return path
 
 
+def install_extensions(directory: Path, names: Iterable[str] = ("ducklake",)) -> Path:
+    """Install packaged extensions into an extension directory, for tools (dbt) that LOAD them by name offline."""
+    directory = Path(directory).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"extension_directory": str(directory), "autoinstall_known_extensions": False})
+    try:
+        for name in names:
+            con.execute(f"INSTALL {_sql_str(str(extension_file(name)))}")
+    finally:
+        con.close()
+    return directory
+
+
 def prefetched(items: Iterable, depth: int = 2) -> Iterator:
     """Produce the next items in a background thread while the caller writes the current one.
 
@@ -98,10 +111,20 @@ class Lake:
     def _catalog_path(self) -> Path:
         return Path(self.catalog).resolve()
 
+    def attach_target(self) -> tuple[str, str]:
+        """(catalog, data path) with local paths made absolute, for tools running in another directory."""
+        return (str(self._catalog_path()) if self.is_local_catalog else self.catalog), self._data_path()
+
     def _data_path(self) -> str:
         if "://" in self.data_path:
             return self.data_path.rstrip("/") + "/"
         return str(Path(self.data_path).resolve()) + "/"
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lake for another process (dbt) that attaches it itself; a no-op for server catalogs."""
+        with self._lock():
+            yield
 
     @contextmanager
     def _lock(self) -> Iterator[None]:

@@ -11,7 +11,7 @@ import dagster as dg
 from dotenv import load_dotenv
 
 from assets.transforms.crawl_formats import is_crawl_file_name
-from orchestration.jobs import CRAWL_PARTITION_JOB
+from orchestration.jobs import CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource, LandingResource
 from orchestration.sensors import landing_folder_sensor
@@ -57,16 +57,27 @@ def run_demo(defs: dg.Definitions, instance: dg.DagsterInstance, lake: LakeResou
         print(f"  {'ok    ' if result.success else 'FAILED'} {key}")
         if not result.success:
             failed.append(key)
+    stats = defs.resolve_job_def(LAKE_STATISTICS_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET
+    )
+    print(f"  {'ok    ' if stats.success else 'FAILED'} dbt statistics (models + data tests)")
+    if not stats.success:
+        failed.append(LAKE_STATISTICS_JOB)
     return {"tables": table_counts(lake), "failed": failed}
 
 
 def table_counts(lake: LakeResource) -> dict[str, int]:
-    store = lake.lake()
-    with store.connect(read_only=True) as con:
-        names = [
-            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake'").fetchall()
-        ]
-        return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in sorted(names)}
+    """Rows per lake table, as `schema.table` for tables outside the default schema."""
+    with lake.lake().connect(read_only=True) as con:
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1, 2"
+        ).fetchall()
+        return {
+            (name if schema == "main" else f"{schema}.{name}"): con.execute(
+                f"SELECT count(*) FROM {schema}.{name}"
+            ).fetchone()[0]
+            for schema, name in tables
+        }
 
 
 def main() -> int:

@@ -12,3 +12,11 @@ crawl_partition_job = dg.define_asset_job(
     partitions_def=CRAWL_FILES,
     description="Ingest one crawl file from the landing folder into the lake.",
 )
+
+LAKE_STATISTICS_JOB = "lake_statistics_job"
+
+lake_statistics_job = dg.define_asset_job(
+    LAKE_STATISTICS_JOB,
+    selection=dg.AssetSelection.groups("statistics"),
+    description="Rebuild the dbt statistics models over the whole lake and run their data tests.",
+)

@@ -1,5 +1,6 @@
 """Swappable resources: the embedded lake by default, PostgreSQL catalog + S3 data by configuration."""
 
+import sys
 import time
 from pathlib import Path
 
@@ -55,7 +56,12 @@ class LandingResource(dg.ConfigurableResource):
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Configured from the environment at run time (`.env` holds the embedded defaults)."""
+    from dagster_dbt import DbtCliResource
+
+    from assets.statistics.project import dbt_project
+
     return {
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
         "lake": LakeResource(catalog=dg.EnvVar("CURATOR_LAKE_CATALOG"), data_path=dg.EnvVar("CURATOR_LAKE_DATA_PATH")),
         "landing": LandingResource(path=dg.EnvVar("CURATOR_LANDING_PATH")),
     }

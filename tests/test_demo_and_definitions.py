@@ -34,6 +34,7 @@ def test_demo_twice_gives_the_same_tables(env_lake):
     assert first["tables"]["raw_pages"] == SAMPLE_PAGES
     assert first["tables"]["quarantine"] == 1
     assert first["tables"]["crawl_files"] == len([p for p in SAMPLES.iterdir() if p.name.endswith(".gz")])
+    assert first["tables"]["stats.ingest_funnel"] == first["tables"]["crawl_files"]
 
 
 def test_code_location_loads_without_heavy_imports():
@@ -53,5 +54,8 @@ def test_definitions_validate_and_name_the_lineage():
 
     dg.Definitions.validate_loadable(defs)
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"raw_pages", "quarantine", "crawl_files"} <= keys
+    assert {"raw_pages", "quarantine", "crawl_files", "stats/ingest_funnel", "stats/quarantine_reasons"} <= keys
+    graph = defs.resolve_asset_graph()
+    upstream = {k.to_user_string() for k in graph.get(dg.AssetKey(["stats", "stg_raw_pages"])).parent_keys}
+    assert upstream == {"raw_pages"}
     assert defs.resolve_sensor_def("landing_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING

@@ -1,0 +1,49 @@
+"""dbt statistics over a real lake: models land in `lake.stats`, data tests run as Dagster asset checks."""
+
+import dagster as dg
+from conftest import land
+from test_ingestion_assets import materialize, rows
+
+from assets.statistics.assets import lake_statistics
+from orchestration.definitions import defs
+
+DBT = defs.resources["dbt"]
+
+
+def build_statistics(instance, resources):
+    return dg.materialize(
+        [lake_statistics], instance=instance, resources={**resources, "dbt": DBT}, raise_on_error=False
+    )
+
+
+def test_funnel_counts_each_crawl_partition_and_all_dbt_tests_pass(instance, resources, landing_dir, lake):
+    for name in ("small-crawl-a.warc.gz", "malformed-clipped-record.warc.gz"):
+        land(landing_dir, name)
+        materialize(instance, resources, name)
+
+    result = build_statistics(instance, resources)
+    assert result.success
+    assert rows(
+        lake,
+        "SELECT crawl_file, records_seen, pages_in_lake, quarantined, quarantine_rate "
+        "FROM stats.ingest_funnel ORDER BY 1",
+    ) == [("malformed-clipped-record.warc.gz", 1, 0, 1, 1.0), ("small-crawl-a.warc.gz", 48, 22, 0, 0.0)]
+    assert rows(lake, "SELECT crawl_file, reason, records FROM stats.quarantine_reasons") == [
+        ("malformed-clipped-record.warc.gz", "truncated_record", 1)
+    ]
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) >= 20 and all(c.passed for c in checks)
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {"stats/ingest_funnel", "stats/quarantine_reasons", "stats/stg_raw_pages"} <= materialized
+
+
+def test_a_broken_invariant_fails_its_dbt_test_and_the_run(instance, resources, landing_dir, lake):
+    land(landing_dir, "small-crawl-b.warc.gz")
+    materialize(instance, resources, "small-crawl-b.warc.gz")
+    with lake.connect() as con:  # a second log row for the same file: crawl_file is no longer a key
+        con.execute("INSERT INTO crawl_files SELECT * FROM crawl_files")
+
+    result = build_statistics(instance, resources)
+    assert not result.success
+    failed = {c.check_name for c in result.get_asset_check_evaluations() if not c.passed}
+    assert "unique_stg_crawl_files_crawl_file" in failed
