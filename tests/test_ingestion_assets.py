@@ -52,7 +52,12 @@ def test_each_sample_file_lands_with_exact_counts(instance, resources, landing_d
         (records, pages)
     ]
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {"page_ids_unique": True, "required_fields_present": True, "all_pages_written": True}
+    assert checks == {
+        "page_ids_unique": True,
+        "required_fields_present": True,
+        "all_pages_written": True,
+        "raw_pages_expectations": True,
+    }
     counts = {
         e.asset_key.to_user_string(): e.materialization.metadata["dagster/row_count"].value
         for e in result.get_asset_materialization_events()

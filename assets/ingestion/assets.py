@@ -6,6 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from assets.metadata import column_schema, markdown_table
+from assets.quality.checks import expectation_check
 from assets.transforms import schemas
 from assets.transforms.crawl_formats import NotACrawlFileError
 from assets.transforms.ingest import (
@@ -26,6 +27,8 @@ PARTITION_COLUMN = "crawl_file"
 CHECK_PAGE_IDS_UNIQUE = "page_ids_unique"
 CHECK_REQUIRED_FIELDS = "required_fields_present"
 CHECK_ALL_PAGES_WRITTEN = "all_pages_written"
+CHECK_EXPECTATIONS = "raw_pages_expectations"  # Great Expectations suite expectations/raw_pages.json
+_EXPECTATION_COLUMNS = ", ".join(n for n in schemas.RAW_PAGES.names if n not in ("html", "text"))
 
 
 class IngestConfig(dg.Config):
@@ -72,6 +75,12 @@ def _spec(key: str, description: str, schema) -> dg.AssetSpec:
         ),
         dg.AssetCheckSpec(
             CHECK_ALL_PAGES_WRITTEN, asset=RAW_PAGES, blocking=True, description="lake rows = pages the reader kept"
+        ),
+        dg.AssetCheckSpec(
+            CHECK_EXPECTATIONS,
+            asset=RAW_PAGES,
+            blocking=True,
+            description="Great Expectations suite expectations/raw_pages.json over the partition just written",
         ),
     ],
     partitions_def=CRAWL_FILES,
@@ -126,6 +135,9 @@ def _results(store, key: str, read, snapshot: int, seconds: float):
         reasons = con.execute(
             f"SELECT reason, count(*), min(record_offset) FROM {QUARANTINE} {where} GROUP BY 1 ORDER BY 2 DESC", [key]
         ).fetchall()
+        written = con.execute(
+            f"SELECT {_EXPECTATION_COLUMNS} FROM {RAW_PAGES} {where} ORDER BY record_offset", [key]
+        ).to_arrow_table()
         totals = dict(
             con.execute(
                 f"SELECT 'raw_pages', count(*) FROM {RAW_PAGES} "
@@ -194,3 +206,4 @@ def _results(store, key: str, read, snapshot: int, seconds: float):
         passed=pages == c["pages_stored"],
         metadata={"rows_in_lake": pages, "pages_read": c["pages_stored"]},
     )
+    yield expectation_check(CHECK_EXPECTATIONS, RAW_PAGES, written, suite=RAW_PAGES)
