@@ -5,7 +5,10 @@ PYTHON ?= python3.11
 PORT ?= 3000
 VENV := .venv
 BIN := $(VENV)/bin
-export DAGSTER_HOME := $(CURDIR)/.dagster
+DAGSTER_HOME ?= $(CURDIR)/.dagster
+export DAGSTER_HOME
+# dagster-dbt runs `dbt` from PATH when it re-parses the project under `dagster dev`
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test ui bench clean
 

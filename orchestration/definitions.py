@@ -6,11 +6,11 @@ from assets.ingestion.assets import ingest_crawl_file
 from assets.statistics.assets import lake_statistics
 from orchestration.jobs import crawl_partition_job, lake_statistics_job
 from orchestration.resources import default_resources
-from orchestration.sensors import landing_folder_sensor
+from orchestration.sensors import landing_folder_sensor, statistics_automation_sensor
 
 defs = dg.Definitions(
     assets=[ingest_crawl_file, lake_statistics],
     jobs=[crawl_partition_job, lake_statistics_job],
-    sensors=[landing_folder_sensor],
+    sensors=[landing_folder_sensor, statistics_automation_sensor],
     resources=default_resources(),
 )

@@ -25,3 +25,14 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, landing: LandingR
         run_requests=[dg.RunRequest(partition_key=name, run_key=name) for name in new],
         dynamic_partitions_requests=[CRAWL_FILES.build_add_request(new)],
     )
+
+
+STATISTICS_AUTOMATION_SENSOR = "statistics_automation_sensor"
+
+statistics_automation_sensor = dg.AutomationConditionSensorDefinition(
+    STATISTICS_AUTOMATION_SENSOR,
+    target=dg.AssetSelection.groups("statistics"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Refreshes the dbt statistics once the lake tables they read have new partitions.",
+)

@@ -47,3 +47,17 @@ def test_a_broken_invariant_fails_its_dbt_test_and_the_run(instance, resources, 
     assert not result.success
     failed = {c.check_name for c in result.get_asset_check_evaluations() if not c.passed}
     assert "unique_stg_crawl_files_crawl_file" in failed
+
+
+def test_statistics_are_requested_once_a_new_partition_lands(instance, resources, landing_dir):
+    settled = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    quiet = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+    assert quiet.total_requested == 0
+
+    land(landing_dir, "small-crawl-a.warc.gz")
+    materialize(instance, resources, "small-crawl-a.warc.gz")
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=quiet.cursor)
+    stats_keys = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "stats"]
+    assert len(stats_keys) == 5
+    assert all(after.get_num_requested(key) == 1 for key in stats_keys)
+    assert defs.resolve_sensor_def("statistics_automation_sensor").default_status == dg.DefaultSensorStatus.RUNNING
