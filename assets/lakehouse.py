@@ -10,7 +10,7 @@ import fcntl
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 ALIAS = "lake"
+BatchSource = Iterable[pa.RecordBatch | pa.Table] | Callable[[duckdb.DuckDBPyConnection], Iterable[pa.RecordBatch]]
 _REMOTE_CATALOGS = ("postgres:", "sqlite:", "mysql:")
 _PARQUET_OPTIONS = {"parquet_compression": "zstd", "parquet_compression_level": "1"}  # ~6x smaller than HTML
 _END = object()
@@ -195,13 +196,14 @@ class Lake:
         self,
         key_column: str,
         key: str,
-        tables: dict[str, tuple[pa.Schema, Iterable[pa.RecordBatch | pa.Table]]],
+        tables: dict[str, tuple[pa.Schema, BatchSource]],
         message: str | None = None,
     ) -> int:
         """Swap one partition's rows in every given table in one transaction; return the new snapshot id.
 
         Re-running replaces, never duplicates; any failure before COMMIT leaves the previous snapshot as it was.
-        Batches are consumed lazily, so a whole crawl file never has to sit in memory.
+        Batches are consumed lazily, so a whole crawl file never has to sit in memory. A batch source may be a
+        function of a read cursor on this same session, for stages that read one lake table to write another.
         """
         with self.connect() as con:
             con.execute("BEGIN")
@@ -210,6 +212,10 @@ class Lake:
                     empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
                     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
                     con.execute(f"DELETE FROM {table} WHERE {key_column} = ?", [key])
+                    if callable(batches):
+                        reader = con.cursor()
+                        reader.execute(f"USE {ALIAS}")
+                        batches = batches(reader)
                     for batch in prefetched(batches):
                         if batch.num_rows:
                             con.register("_incoming", batch)

@@ -58,3 +58,21 @@ CRAWL_FILES = pa.schema(
         ("ingested_at", UTC_MICROS),
     ]
 )
+
+DOCUMENTS = pa.schema(
+    [
+        ("doc_id", pa.string()),  # one document per page today: the page_id
+        ("page_id", pa.string()),
+        ("crawl_file", pa.string()),
+        ("url", pa.string()),
+        ("host", pa.string()),
+        ("fetch_date", UTC_MICROS),
+        ("text", pa.string()),
+        ("language", pa.string()),  # ISO 639 code from lid.176, 'unknown' for empty text
+        ("language_score", pa.float32()),
+        ("char_count", pa.int32()),
+        ("word_count", pa.int32()),
+        ("line_count", pa.int32()),
+        ("extractor", pa.string()),  # name and version; 'source text' for already-extracted crawls
+    ]
+)
