@@ -80,3 +80,18 @@ def instance():
 def land(landing_dir: Path, *names: str) -> None:
     for name in names:
         shutil.copy2(sample(name), landing_dir / name)
+
+
+def materialize_partition(assets, instance, resources, key, run_config=None, raise_on_error=True):
+    """Register the crawl partition (as the landing sensor would) and materialize `assets` for it."""
+    from orchestration.partitions import CRAWL_FILES
+
+    instance.add_dynamic_partitions(CRAWL_FILES.name, [key])
+    return dg.materialize(
+        assets,
+        instance=instance,
+        resources=resources,
+        partition_key=key,
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )

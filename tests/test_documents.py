@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import pytest
-from conftest import land, sample
+from conftest import land, materialize_partition, sample
 from test_ingestion_assets import rows
 
 from assets.documents.assets import DOCUMENTS, documents
@@ -15,7 +15,6 @@ from assets.transforms.documents import PASS_THROUGH, documents_from_pages
 from assets.transforms.extract import ExtractionMode, drop_boilerplate_lines
 from assets.transforms.ingest import read_crawl_file
 from assets.transforms.langid import identify
-from orchestration.partitions import CRAWL_FILES
 
 
 def pages_of(name: str) -> pa.Table:
@@ -79,15 +78,8 @@ def test_fast_mode_drops_boilerplate_lines_around_the_article():
 
 
 def materialize(instance, resources, key, **config):
-    instance.add_dynamic_partitions(CRAWL_FILES.name, [key])
-    return dg.materialize(
-        [ingest_crawl_file, documents],
-        instance=instance,
-        resources=resources,
-        partition_key=key,
-        raise_on_error=False,
-        run_config={"ops": {"documents": {"config": config}}} if config else None,
-    )
+    run_config = {"ops": {"documents": {"config": config}}} if config else None
+    return materialize_partition([ingest_crawl_file, documents], instance, resources, key, run_config, False)
 
 
 def test_documents_asset_writes_one_partition_with_its_extractor(instance, resources, landing_dir, lake):

@@ -2,11 +2,11 @@
 
 import dagster as dg
 import pyarrow as pa
-from conftest import land
+from conftest import land, materialize_partition
 
 from assets.ingestion.assets import CHECK_EXPECTATIONS, ingest_crawl_file
 from assets.quality.expectations import validate
-from assets.transforms import warc
+from assets.transforms import ingest
 from orchestration.partitions import CRAWL_FILES
 
 
@@ -16,13 +16,8 @@ def downstream_of_raw_pages() -> None:
 
 
 def run(instance, resources, key):
-    instance.add_dynamic_partitions(CRAWL_FILES.name, [key])
-    return dg.materialize(
-        [ingest_crawl_file, downstream_of_raw_pages],
-        instance=instance,
-        resources=resources,
-        partition_key=key,
-        raise_on_error=False,
+    return materialize_partition(
+        [ingest_crawl_file, downstream_of_raw_pages], instance, resources, key, raise_on_error=False
     )
 
 
@@ -45,7 +40,7 @@ def test_a_clean_partition_passes_its_suite_and_downstream_runs(instance, resour
 
 
 def test_a_failing_expectation_blocks_downstream_and_shows_its_counts(instance, resources, landing_dir, monkeypatch):
-    monkeypatch.setattr(warc, "page_id", lambda crawl_file, record_id: "0" * 32)  # a bug: one id for all pages
+    monkeypatch.setattr(ingest, "page_id", lambda crawl_file, record_id: "0" * 32)  # a bug: one id for all pages
     land(landing_dir, "small-crawl-b.warc.gz")
     result = run(instance, resources, "small-crawl-b.warc.gz")
     assert not result.success

@@ -4,24 +4,16 @@ import multiprocessing
 
 import dagster as dg
 import pytest
-from conftest import land
+from conftest import land, materialize_partition
 
 from assets.ingestion.assets import CRAWL_FILE_LOG, QUARANTINE, RAW_PAGES, ingest_crawl_file
 from assets.transforms import ingest
-from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource, LandingResource
 
 
 def materialize(instance, resources, key, raise_on_error=True, **config):
-    instance.add_dynamic_partitions(CRAWL_FILES.name, [key])
-    return dg.materialize(
-        [ingest_crawl_file],
-        instance=instance,
-        resources=resources,
-        partition_key=key,
-        raise_on_error=raise_on_error,
-        run_config={"ops": {"ingest_crawl_file": {"config": config}}} if config else None,
-    )
+    run_config = {"ops": {"ingest_crawl_file": {"config": config}}} if config else None
+    return materialize_partition([ingest_crawl_file], instance, resources, key, run_config, raise_on_error)
 
 
 def rows(lake, sql, params=()):

@@ -76,6 +76,21 @@ class CrawlRead:
             }
         )
 
+    def stored_page(self, offset: int, record_id: str, url: str, truncated: bool, **fields) -> dict:
+        """A raw_pages row for a record that is kept; counts it (and its truncation)."""
+        self.counts["pages_stored"] += 1
+        self.counts["truncated_pages"] += truncated
+        return {
+            "page_id": page_id(self.crawl_file, record_id),
+            "crawl_file": self.crawl_file,
+            "record_offset": offset,
+            "warc_record_id": record_id,
+            "url": url,
+            "host": host_of(url),
+            "truncated": truncated,
+            **fields,
+        }
+
     def quarantine_table(self) -> pa.Table:
         return pa.Table.from_pylist(self.quarantine_rows, schema=schemas.QUARANTINE)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from assets.transforms import quarantine as q
-from assets.transforms.ingest import CrawlRead, IngestOptions, PageBatcher, host_of, page_id, sha1_base32
+from assets.transforms.ingest import CrawlRead, IngestOptions, PageBatcher, sha1_base32
 
 _READ_CHUNK = 1 << 20
 
@@ -109,23 +109,18 @@ def _page_row(line: bytes, offset: int, lineno: int, read: CrawlRead, options: I
     truncated = len(encoded) > options.html_cap_bytes
     if truncated:
         text = encoded[: options.html_cap_bytes].decode("utf-8", "ignore")
-    read.counts["truncated_pages"] += truncated
-    read.counts["pages_stored"] += 1
-    return {
-        "page_id": page_id(read.crawl_file, record_id),
-        "crawl_file": read.crawl_file,
-        "record_offset": offset,
-        "warc_record_id": record_id,
-        "url": url,
-        "host": host_of(url),
-        "fetch_date": _parse_date(_first(obj, meta, ("warc_date", "date", "created"))),
-        "http_status": None,
-        "content_type": "text/plain",
-        "charset": "utf-8",
-        "payload_digest": sha1_base32(encoded),
-        "payload_bytes": len(encoded),
-        "html": None,
-        "text": text,
-        "truncated": truncated,
-        "source_format": "jsonl",
-    }
+    return read.stored_page(
+        offset,
+        record_id,
+        url,
+        truncated=truncated,
+        fetch_date=_parse_date(_first(obj, meta, ("warc_date", "date", "created"))),
+        http_status=None,
+        content_type="text/plain",
+        charset="utf-8",
+        payload_digest=sha1_base32(encoded),
+        payload_bytes=len(encoded),
+        html=None,
+        text=text,
+        source_format="jsonl",
+    )

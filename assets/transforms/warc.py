@@ -14,7 +14,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from assets.transforms import quarantine as q
 from assets.transforms.crawl_formats import GZIP_MAGIC
-from assets.transforms.ingest import CrawlRead, IngestOptions, PageBatcher, host_of, page_id
+from assets.transforms.ingest import CrawlRead, IngestOptions, PageBatcher
 
 _TYPE_NAMES = {int(t): str(t) for t in (WarcRecordType.warcinfo, WarcRecordType.request, WarcRecordType.metadata)}
 _RESPONSE = int(WarcRecordType.response)
@@ -208,24 +208,18 @@ def _page_row(record, read: CrawlRead, options: IngestOptions) -> dict | None:
             )
             return None
         counts["dates_from_http_header"] += 1
-    truncated = rest > 0 or bool(headers.get("WARC-Truncated"))
-    counts["truncated_pages"] += truncated
-    counts["pages_stored"] += 1
-    return {
-        "page_id": page_id(read.crawl_file, record_id),
-        "crawl_file": read.crawl_file,
-        "record_offset": offset,
-        "warc_record_id": record_id,
-        "url": url,
-        "host": host_of(url),
-        "fetch_date": fetch_date,
-        "http_status": status,
-        "content_type": content_type,
-        "charset": record.http_charset,
-        "payload_digest": headers.get("WARC-Payload-Digest"),
-        "payload_bytes": received,
-        "html": payload,
-        "text": None,
-        "truncated": truncated,
-        "source_format": "warc",
-    }
+    return read.stored_page(
+        offset,
+        record_id,
+        url,
+        truncated=rest > 0 or bool(headers.get("WARC-Truncated")),
+        fetch_date=fetch_date,
+        http_status=status,
+        content_type=content_type,
+        charset=record.http_charset,
+        payload_digest=headers.get("WARC-Payload-Digest"),
+        payload_bytes=received,
+        html=payload,
+        text=None,
+        source_format="warc",
+    )
