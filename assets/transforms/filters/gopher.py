@@ -1,0 +1,158 @@
+"""Gopher's repetition and quality rules (Rae et al. 2021, "Scaling Language Models: Methods, Analysis & Insights
+from Training Gopher", Table A1 and section A.1.1), with datatrove 0.10's semantics and defaults, as FineWeb runs
+them. Each filter measures once (stored in quality_signals) and decides from the measurements, so a recipe can
+change a threshold without measuring again. Reason strings are datatrove's, so verdicts compare one to one.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from assets.transforms.filters.punctuation import PUNCTUATION_SET
+
+_PARAGRAPHS = re.compile(r"\n{2,}")
+_LINES = re.compile(r"\n+")
+
+
+def _duplicates(elements: list[str]) -> tuple[int, int]:
+    """(duplicate elements, characters in them): every repeat after the first occurrence counts."""
+    seen, elements_dup, chars_dup = set(), 0, 0
+    for element in elements:
+        if element in seen:
+            elements_dup += 1
+            chars_dup += len(element)
+        else:
+            seen.add(element)
+    return elements_dup, chars_dup
+
+
+def _top_ngram_chars(words: list[str], n: int) -> int:
+    ngrams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    if not ngrams:
+        return 0
+    top, count = Counter(ngrams).most_common(1)[0]
+    return len(top) * count
+
+
+def _duplicated_ngram_chars(words: list[str], n: int) -> int:
+    """Characters covered by repeated n-grams, each repeat skipping its n words (datatrove's find_all_duplicate)."""
+    seen, repeated, i = set(), 0, 0
+    while i < len(words) - n + 1:
+        ngram = "".join(words[i : i + n])
+        if ngram in seen:
+            repeated += len(ngram)
+            i += n
+        else:
+            seen.add(ngram)
+            i += 1
+    return repeated
+
+
+@dataclass(frozen=True)
+class GopherRepetition:
+    """Remove documents with too much repeated content (lines, paragraphs, n-grams)."""
+
+    dup_line_frac: float = 0.30
+    dup_para_frac: float = 0.30
+    dup_line_char_frac: float = 0.20
+    dup_para_char_frac: float = 0.20
+    top_n_grams: tuple[tuple[int, float], ...] = ((2, 0.20), (3, 0.18), (4, 0.16))
+    dup_n_grams: tuple[tuple[int, float], ...] = ((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
+    name: str = field(default="gopher_repetition", init=False)
+
+    def measure(self, text: str, words: list[str]) -> dict[str, float]:
+        if not text:
+            return {}
+        paragraphs = _PARAGRAPHS.split(text.strip())
+        para_dup, para_chars = _duplicates(paragraphs)
+        lines = _LINES.split(text)
+        line_dup, line_chars = _duplicates(lines)
+        size = len(text)
+        measures = {
+            "dup_para_frac": para_dup / len(paragraphs),
+            "dup_para_char_frac": para_chars / size,
+            "dup_line_frac": line_dup / len(lines),
+            "dup_line_char_frac": line_chars / size,
+        }
+        for n, _ in self.top_n_grams:
+            measures[f"top_{n}_gram_char_frac"] = _top_ngram_chars(words, n) / size
+        for n, _ in self.dup_n_grams:
+            measures[f"dup_{n}_gram_char_frac"] = _duplicated_ngram_chars(words, n) / size
+        return measures
+
+    def reason(self, m: dict[str, float]) -> str | None:
+        if not m:
+            return "empty"
+        for key in ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac"):
+            if m[key] > getattr(self, key):
+                return key
+        for n, limit in self.top_n_grams:
+            if m[f"top_{n}_gram_char_frac"] > limit:
+                return f"top_{n}_gram"
+        for n, limit in self.dup_n_grams:
+            if m[f"dup_{n}_gram_char_frac"] > limit:
+                return f"duplicated_{n}_n_grams"
+        return None
+
+
+# Gopher's English stop words. Other languages get their most frequent function words, so German text is not
+# judged by English ones (FineWeb2 derives such lists per language from data; these are a hand-made start).
+STOP_WORDS = {
+    "en": ("the", "be", "to", "of", "and", "that", "have", "with"),
+    "de": ("der", "die", "und", "in", "den", "von", "zu", "das"),
+    "es": ("de", "la", "que", "el", "en", "y", "los", "se"),
+    "fr": ("de", "la", "le", "et", "les", "des", "en", "un"),
+    "it": ("di", "e", "il", "la", "che", "in", "per", "un"),
+    "pt": ("de", "a", "o", "que", "e", "do", "da", "em"),
+    "nl": ("de", "van", "een", "het", "en", "in", "is", "op"),
+    "pl": ("w", "i", "na", "z", "do", "się", "nie", "jest"),
+}
+
+
+@dataclass(frozen=True)
+class GopherQuality:
+    """Remove documents that do not look like prose: length, word length, symbols, bullets, alphabetic words,
+    stop words."""
+
+    min_doc_words: int = 50
+    max_doc_words: int = 100_000
+    min_avg_word_length: float = 3
+    max_avg_word_length: float = 10
+    max_symbol_word_ratio: float = 0.1
+    max_bullet_lines_ratio: float = 0.9
+    max_ellipsis_lines_ratio: float = 0.3
+    min_alpha_words_ratio: float = 0.8
+    min_stop_words: int = 2
+    name: str = field(default="gopher_quality", init=False)
+
+    def measure(self, text: str, words: list[str], language: str = "en") -> dict[str, float]:
+        non_symbol = [w for w in words if any(ch not in PUNCTUATION_SET for ch in w)]
+        n_words = len(words) or 1
+        lines = text.splitlines() or [""]
+        stop_words = STOP_WORDS.get(language)
+        return {
+            "words": len(non_symbol),
+            "avg_word_length": sum(map(len, non_symbol)) / len(non_symbol) if non_symbol else 0.0,
+            "hash_word_ratio": text.count("#") / n_words,
+            "ellipsis_word_ratio": (text.count("...") + text.count("…")) / n_words,
+            "bullet_lines_ratio": sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines),
+            "end_ellipsis_lines_ratio": sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines),
+            "alpha_words_ratio": sum(any(c.isalpha() for c in w) for w in words) / n_words,
+            # -1 where the language has no stop-word list: the rule does not apply
+            "stop_words": len(set(stop_words) & set(words)) if stop_words else -1,
+        }
+
+    def reason(self, m: dict[str, float]) -> str | None:
+        checks = (
+            (m["words"] < self.min_doc_words, "gopher_short_doc"),
+            (m["words"] > self.max_doc_words, "gopher_long_doc"),
+            (m["avg_word_length"] < self.min_avg_word_length, "gopher_below_avg_threshold"),
+            (m["avg_word_length"] > self.max_avg_word_length, "gopher_above_avg_threshold"),
+            (m["hash_word_ratio"] > self.max_symbol_word_ratio, "gopher_too_many_hashes"),
+            (m["ellipsis_word_ratio"] > self.max_symbol_word_ratio, "gopher_too_many_ellipsis"),
+            (m["bullet_lines_ratio"] > self.max_bullet_lines_ratio, "gopher_too_many_bullets"),
+            (m["end_ellipsis_lines_ratio"] > self.max_ellipsis_lines_ratio, "gopher_too_many_end_ellipsis"),
+            (m["alpha_words_ratio"] < self.min_alpha_words_ratio, "gopher_below_alpha_threshold"),
+            (0 <= m["stop_words"] < self.min_stop_words, "gopher_enough_stop_words"),
+        )
+        return next((reason for failed, reason in checks if failed), None)
