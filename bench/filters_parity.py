@@ -1,7 +1,8 @@
 """Keep/drop parity and speed of this project's Gopher filters against datatrove 0.10's, on the same texts.
 
-Runs in the scratch venv that holds datatrove (never a project dependency; install line in
-../shared/bench/README.md); the project's filter modules need only the standard library:
+Filters: Gopher repetition, Gopher quality, and C4 (no terminal-punctuation rule) followed by FineWeb quality
+on the text C4 left, as FineWeb chains them. Runs in the scratch venv that holds datatrove (never a project
+dependency; install line in ../shared/bench/README.md); the project's filter modules need only the stdlib:
 
     $SCRATCH/dtvenv/bin/python ../shared/bench/datatrove_fineweb.py \\
         ../shared/data/crawl/sample-pages-990.warc.gz $SCRATCH/dt-extract extract
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assets.transforms.filters.c4_fineweb import C4Quality, FineWebQuality  # noqa: E402
 from assets.transforms.filters.gopher import GopherQuality, GopherRepetition  # noqa: E402
 from assets.transforms.filters.words import split_words  # noqa: E402
 
@@ -32,12 +34,44 @@ def datatrove_reason(datatrove_filter, text: str) -> str | None:
     return None if verdict is True else (verdict[1] if isinstance(verdict, tuple) else "removed")
 
 
-def compare(name, datatrove_filter, ours, texts: list[str]) -> dict:
+def datatrove_c4_then_fineweb(texts: list[str]) -> list[str | None]:
+    """FineWeb's order: C4 rewrites the document, FineWeb quality judges what is left."""
+    from datatrove.data import Document
+    from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter
+
+    c4, fineweb, reasons = C4QualityFilter(filter_no_terminal_punct=False), FineWebQualityFilter(), []
+    for text in texts:
+        doc = Document(text=text, id="x")
+        verdict = c4.filter(doc)
+        if verdict is True:
+            verdict = fineweb.filter(doc)
+        reasons.append(None if verdict is True else verdict[1])
+    return reasons
+
+
+def ours_c4_then_fineweb(texts: list[str]) -> list[str | None]:
+    c4, fineweb, reasons = C4Quality(), FineWebQuality(), []
+    for text in texts:
+        cleaned, measures = c4.apply(text)
+        reason = c4.reason(measures)
+        reasons.append(reason or fineweb.reason(fineweb.measure(cleaned, split_words(cleaned))))
+    return reasons
+
+
+def one_by_one(datatrove_filter):
+    return lambda texts: [datatrove_reason(datatrove_filter, t) for t in texts]
+
+
+def measured(ours):
+    return lambda texts: [ours.reason(ours.measure(t, split_words(t))) for t in texts]
+
+
+def compare(name, datatrove_reasons, our_reasons, texts: list[str]) -> dict:
     start = time.process_time()
-    theirs = [datatrove_reason(datatrove_filter, t) for t in texts]
+    theirs = datatrove_reasons(texts)
     datatrove_s = time.process_time() - start
     start = time.process_time()
-    mine = [ours.reason(ours.measure(t, split_words(t))) for t in texts]
+    mine = our_reasons(texts)
     ours_s = time.process_time() - start
     agree = sum((a is None) == (b is None) for a, b in zip(theirs, mine, strict=True))
     return {
@@ -71,8 +105,9 @@ def main() -> None:
     results = []
     for subset, docs in (("English", english), ("all, English rules", texts)):
         for name, theirs, ours in (
-            ("gopher_repetition", GopherRepetitionFilter(), GopherRepetition()),
-            ("gopher_quality", GopherQualityFilter(), GopherQuality()),
+            ("gopher_repetition", one_by_one(GopherRepetitionFilter()), measured(GopherRepetition())),
+            ("gopher_quality", one_by_one(GopherQualityFilter()), measured(GopherQuality())),
+            ("c4 (FineWeb variant) then fineweb_quality", datatrove_c4_then_fineweb, ours_c4_then_fineweb),
         ):
             results.append({"texts": subset, **compare(name, theirs, ours, docs)})
     out = ROOT / "bench" / "results"

@@ -1,13 +1,16 @@
 """Word tokenization for the quality filters, shaped like the spaCy blank-English tokenizer datatrove uses:
 split on white space, peel prefix and suffix punctuation off each chunk, split English contractions ("does",
 "n't") and hyphens between letters, keep the rest whole ("1,000", "/tmp", "e.g.", "||||").
-Speed and agreement with spaCy on FineWeb's filters: bench/filters_parity.py (numbers in the README)."""
+Agreement of the filters built on it with datatrove's: bench/filters_parity.py (figures in the README)."""
 
 import re
 
 _PREFIX = frozenset("\"'([{<*$£€¥¿¡“‘«„§#~")
 _SUFFIX = frozenset("\"')]}>,;:!?.%”’»…*")
-_ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.)+$|^(?:[A-Z][a-z]{0,3}\.)$")  # e.g.  U.S.  L.  Dr.  Mrs.
+_ABBREVIATION = re.compile(  # spaCy's English exceptions keep these whole: e.g.  U.S.  L.  Dr.  Jan.
+    r"^(?:[A-Za-z]\.)+$|^(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Jr|Sr|Inc|Ltd|Co|Corp|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"
+    r"Sept|Oct|Nov|Dec)\.$"
+)
 _CONTRACTION = re.compile(r"^(.+?)(n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
 _INFIX_HYPHEN = re.compile(r"(?<=[^\W\d_])(-)(?=[^\W\d_])")
 
