@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.documents.assets import documents
+from assets.filtering.assets import quality_signals
 from assets.ingestion.assets import ingest_crawl_file
 from assets.statistics.assets import lake_statistics
 from orchestration.jobs import crawl_partition_job, lake_statistics_job
@@ -10,7 +11,7 @@ from orchestration.resources import default_resources
 from orchestration.sensors import landing_folder_sensor, statistics_automation_sensor
 
 defs = dg.Definitions(
-    assets=[ingest_crawl_file, documents, lake_statistics],
+    assets=[ingest_crawl_file, documents, quality_signals, lake_statistics],
     jobs=[crawl_partition_job, lake_statistics_job],
     sensors=[landing_folder_sensor, statistics_automation_sensor],
     resources=default_resources(),

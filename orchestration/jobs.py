@@ -8,9 +8,9 @@ CRAWL_PARTITION_JOB = "crawl_partition_job"
 
 crawl_partition_job = dg.define_asset_job(
     CRAWL_PARTITION_JOB,
-    selection=dg.AssetSelection.groups("ingestion", "documents"),
+    selection=dg.AssetSelection.groups("ingestion", "documents", "filtering"),
     partitions_def=CRAWL_FILES,
-    description="Ingest one crawl file from the landing folder and turn its pages into documents.",
+    description="Ingest one crawl file from the landing folder, turn its pages into documents, measure them.",
 )
 
 LAKE_STATISTICS_JOB = "lake_statistics_job"

@@ -36,6 +36,7 @@ def test_demo_twice_gives_the_same_tables(env_lake):
     assert first["tables"]["crawl_files"] == len([p for p in SAMPLES.iterdir() if p.name.endswith(".gz")])
     assert first["tables"]["stats.ingest_funnel"] == first["tables"]["crawl_files"]
     assert 0.95 * SAMPLE_PAGES <= first["tables"]["documents"] <= SAMPLE_PAGES
+    assert first["tables"]["quality_signals"] == first["tables"]["documents"]
 
 
 def test_code_location_loads_without_heavy_imports():
