@@ -95,6 +95,21 @@ def prefetched(items: Iterable, depth: int = 2) -> Iterator:
         raise failure[0]
 
 
+def read_partition(
+    cursor: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Iterable[str],
+    key_column: str,
+    key: str,
+    order_by: str,
+    rows_per_batch: int = 256,
+) -> Iterator[pa.RecordBatch]:
+    """One partition of a lake table in record batches: what a stage reads to write the next table."""
+    yield from cursor.execute(
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ? ORDER BY {order_by}", [key]
+    ).fetch_record_batch(rows_per_batch)
+
+
 def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 

@@ -6,6 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from assets.ingestion.assets import PARTITION_COLUMN, RAW_PAGES
+from assets.lakehouse import read_partition
 from assets.metadata import column_schema, markdown_table
 from assets.transforms import schemas
 from assets.transforms.documents import PAGE_COLUMNS, documents_from_pages
@@ -15,7 +16,6 @@ from orchestration.resources import LakeResource
 
 DOCUMENTS = "documents"
 CHECK_TEXT_PRESENT = "documents_have_text"
-_PAGES_PER_BATCH = 256
 
 
 class DocumentsConfig(dg.Config):
@@ -41,12 +41,8 @@ def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: 
     started = time.perf_counter()
 
     def batches(cursor):
-        pages = cursor.execute(
-            f"SELECT {', '.join(PAGE_COLUMNS)} FROM {RAW_PAGES} WHERE {PARTITION_COLUMN} = ? ORDER BY record_offset",
-            [key],
-        ).fetch_record_batch(_PAGES_PER_BATCH)
-        for page_batch in pages:
-            yield documents_from_pages(page_batch, mode)
+        for pages in read_partition(cursor, RAW_PAGES, PAGE_COLUMNS, PARTITION_COLUMN, key, "record_offset"):
+            yield documents_from_pages(pages, mode)
 
     store = lake.lake()
     snapshot = store.replace_partition(

@@ -6,14 +6,14 @@ import dagster as dg
 
 from assets.documents.assets import DOCUMENTS
 from assets.ingestion.assets import PARTITION_COLUMN
+from assets.lakehouse import read_partition
 from assets.metadata import column_schema, markdown_table
-from assets.transforms.signals import FILTERS, SCHEMA, signals_from_documents
+from assets.transforms.signals import DOCUMENT_COLUMNS, FILTERS, SCHEMA, signals_from_documents
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource
 
 QUALITY_SIGNALS = "quality_signals"
 CHECK_ONE_ROW_PER_DOCUMENT = "signals_for_every_document"
-_DOCS_PER_BATCH = 256
 
 
 @dg.asset(
@@ -36,13 +36,8 @@ def quality_signals(context: dg.AssetExecutionContext, lake: LakeResource):
     started = time.perf_counter()
 
     def batches(cursor):
-        documents = cursor.execute(
-            f"SELECT doc_id, crawl_file, text, language, language_score FROM {DOCUMENTS} "
-            f"WHERE {PARTITION_COLUMN} = ? ORDER BY doc_id",
-            [key],
-        ).fetch_record_batch(_DOCS_PER_BATCH)
-        for batch in documents:
-            yield signals_from_documents(batch)
+        for docs in read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, "doc_id"):
+            yield signals_from_documents(docs)
 
     store = lake.lake()
     snapshot = store.replace_partition(

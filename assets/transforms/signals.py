@@ -12,6 +12,7 @@ from assets.transforms.filters.c4_fineweb import C4Quality, FineWebQuality
 from assets.transforms.filters.gopher import GopherQuality, GopherRepetition
 from assets.transforms.filters.words import split_words
 
+DOCUMENT_COLUMNS = ("doc_id", "crawl_file", "text", "language", "language_score")
 MIN_LANGUAGE_SCORE = 0.65  # FineWeb's LanguageFilter threshold on the lid.176 score
 REPETITION, QUALITY, C4, FINEWEB = GopherRepetition(), GopherQuality(), C4Quality(), FineWebQuality()
 FILTERS = ("language", REPETITION.name, QUALITY.name, C4.name, FINEWEB.name)
@@ -83,6 +84,6 @@ def signals_from_documents(documents: pa.RecordBatch | pa.Table) -> pa.Table:
             "language_score": doc["language_score"],
             **signals_of(doc["text"], doc["language"], doc["language_score"]),
         }
-        for doc in documents.select(["doc_id", "crawl_file", "text", "language", "language_score"]).to_pylist()
+        for doc in documents.select(list(DOCUMENT_COLUMNS)).to_pylist()
     ]
     return pa.Table.from_pylist(rows, schema=SCHEMA)
