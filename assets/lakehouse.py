@@ -213,12 +213,14 @@ class Lake:
         key: str,
         tables: dict[str, tuple[pa.Schema, BatchSource]],
         message: str | None = None,
+        then: Iterable[str] = (),
     ) -> int:
         """Swap one partition's rows in every given table in one transaction; return the new snapshot id.
 
         Re-running replaces, never duplicates; any failure before COMMIT leaves the previous snapshot as it was.
         Batches are consumed lazily, so a whole crawl file never has to sit in memory. A batch source may be a
         function of a read cursor on this same session, for stages that read one lake table to write another.
+        `then`: SQL run in the same transaction after the writes (views over what was written).
         """
         with self.connect() as con:
             con.execute("BEGIN")
@@ -236,6 +238,8 @@ class Lake:
                             con.register("_incoming", batch)
                             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
                             con.unregister("_incoming")
+                for statement in then:
+                    con.execute(statement)
                 if message:
                     con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
                 con.execute("COMMIT")
@@ -243,6 +247,13 @@ class Lake:
                 con.execute("ROLLBACK")
                 raise
             return self.snapshot_id(con)
+
+    def create_missing_tables(self, schemas: dict[str, pa.Schema]) -> None:
+        """Empty tables with these schemas where none exist yet, so views over them can be created early."""
+        with self.connect() as con:
+            for table, schema in schemas.items():
+                empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
+                con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
 
     def table_names(self) -> list[str]:
         with self.connect(read_only=True) as con:

@@ -11,7 +11,8 @@ import dagster as dg
 from dotenv import load_dotenv
 
 from assets.transforms.crawl_formats import is_crawl_file_name
-from orchestration.jobs import CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB
+from assets.transforms.recipe_sql import VIEW_SCHEMA
+from orchestration.jobs import CRAWL_PARTITION_JOB, FILTER_RECIPES_JOB, LAKE_STATISTICS_JOB
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource, LandingResource
 from orchestration.sensors import landing_folder_sensor
@@ -57,20 +58,23 @@ def run_demo(defs: dg.Definitions, instance: dg.DagsterInstance, lake: LakeResou
         print(f"  {'ok    ' if result.success else 'FAILED'} {key}")
         if not result.success:
             failed.append(key)
-    stats = defs.resolve_job_def(LAKE_STATISTICS_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET
-    )
-    print(f"  {'ok    ' if stats.success else 'FAILED'} dbt statistics (models + data tests)")
-    if not stats.success:
-        failed.append(LAKE_STATISTICS_JOB)
+    for job_name, what in ((FILTER_RECIPES_JOB, "filter recipes (views)"), (LAKE_STATISTICS_JOB, "dbt statistics")):
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET
+        )
+        print(f"  {'ok    ' if result.success else 'FAILED'} {what}")
+        if not result.success:
+            failed.append(job_name)
     return {"tables": table_counts(lake), "failed": failed}
 
 
 def table_counts(lake: LakeResource) -> dict[str, int]:
-    """Rows per lake table, as `schema.table` for tables outside the default schema."""
+    """Rows per lake table (and per filter recipe's view of kept documents), as `schema.table` outside `main`."""
     with lake.lake().connect(read_only=True) as con:
         tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1, 2"
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' UNION ALL "
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lake' "
+            f"AND schema_name = '{VIEW_SCHEMA}' AND NOT view_name LIKE '%\\_\\_verdicts' ESCAPE '\\' ORDER BY 1, 2"
         ).fetchall()
         return {
             (name if schema == "main" else f"{schema}.{name}"): con.execute(
@@ -91,7 +95,7 @@ def main() -> int:
         summary = run_demo(defs, instance, lake, landing)
     print("\nlake tables (rows):")
     for name, rows in summary["tables"].items():
-        print(f"  {name:<24} {rows:>8}")
+        print(f"  {name:<34} {rows:>8}")
     print(f"\nlake catalog: {Path(lake.catalog).resolve() if lake.lake().is_local_catalog else lake.catalog}")
     print(f"lake data:    {lake.data_path}")
     print(f"landing:      {landing.folder().resolve()} (drop .warc/.warc.gz/.jsonl/.jsonl.gz files here)")

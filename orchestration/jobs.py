@@ -20,3 +20,11 @@ lake_statistics_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("statistics"),
     description="Rebuild the dbt statistics models over the whole lake and run their data tests.",
 )
+
+FILTER_RECIPES_JOB = "filter_recipes_job"
+
+filter_recipes_job = dg.define_asset_job(
+    FILTER_RECIPES_JOB,
+    selection=dg.AssetSelection.groups("recipes"),
+    description="Re-decide every filter recipe's view from the stored signals (nothing is measured again).",
+)

@@ -36,3 +36,14 @@ statistics_automation_sensor = dg.AutomationConditionSensorDefinition(
     minimum_interval_seconds=60,
     description="Refreshes the dbt statistics once the lake tables they read have new partitions.",
 )
+
+
+RECIPE_AUTOMATION_SENSOR = "recipe_automation_sensor"
+
+recipe_automation_sensor = dg.AutomationConditionSensorDefinition(
+    RECIPE_AUTOMATION_SENSOR,
+    target=dg.AssetSelection.groups("recipes"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Re-creates a recipe's filtered_documents view when its recipe file changes or new signals land.",
+)

@@ -9,7 +9,7 @@ from assets.documents.assets import documents as documents_asset
 from assets.filtering.assets import QUALITY_SIGNALS, quality_signals
 from assets.ingestion.assets import ingest_crawl_file
 from assets.transforms.langid import identify
-from assets.transforms.signals import signals_from_documents
+from assets.transforms.signals import FILTERS, signals_from_documents
 
 
 def docs_table(texts: list[str]) -> pa.Table:
@@ -18,6 +18,8 @@ def docs_table(texts: list[str]) -> pa.Table:
         {
             "doc_id": [f"d{i}" for i in range(len(texts))],
             "crawl_file": ["f"] * len(texts),
+            "url": [f"https://example.org/articles/{i}" for i in range(len(texts))],
+            "host": ["example.org"] * len(texts),
             "text": texts,
             "language": languages,
             "language_score": pa.array(scores, pa.float32()),
@@ -39,7 +41,7 @@ def first_with(predicate) -> str:
 
 
 def test_uncertain_language_is_the_first_rejection():
-    uncertain = first_with(lambda text, lang, score: score < 0.65)
+    uncertain = first_with(lambda text, lang, score: lang == "en" and score < 0.65)
     [row] = signals_from_documents(docs_table([uncertain])).to_pylist()
     assert row["language_reason"] == "language_score"
     assert row["fineweb_reason"] == "language:language_score"
@@ -67,8 +69,9 @@ def test_signals_land_per_partition_and_thresholds_can_move_in_sql(instance, res
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
     kept = rows(lake, "SELECT count(*) FROM quality_signals WHERE fineweb_reason IS NULL")[0][0]
     assert metadata["kept_by_fineweb_defaults"] == kept and 0 < kept < 670
-    dropped = sum(metadata[f"dropped_by_{f}"] for f in ("language", "gopher_repetition", "gopher_quality", "c4"))
-    assert dropped + metadata["dropped_by_fineweb_quality"] + kept == 670
+    dropped = {f: metadata[f"dropped_by_{f}"] for f in FILTERS}
+    assert sum(dropped.values()) + kept == 670
+    assert dropped["language"] > 0 and dropped["gopher_quality"] > 0
     # a stricter language threshold, decided from the stored score without measuring again
     stricter = rows(lake, "SELECT count(*) FROM quality_signals WHERE fineweb_reason IS NULL AND language_score >= 0.9")
     assert stricter[0][0] < kept

@@ -1,21 +1,24 @@
 """documents batch -> quality_signals batch: every FineWeb filter's measurements and its verdict per document.
 
 Keep signals, not deletions: the measurements are stored, so a recipe can move a threshold and decide again in
-SQL without measuring. Verdicts here use the published defaults (FineWeb's order: language, Gopher repetition,
-Gopher quality, C4, FineWeb quality); `fineweb_reason` is the first rejection, NULL when the document is kept.
-All filters run on every language; the Gopher stop-word rule uses the document's own language.
+SQL without measuring. Verdicts here use the published defaults (FineWeb's order: URL, language (English, score
+above 0.65), Gopher repetition, Gopher quality, C4, FineWeb quality); `fineweb_reason` is the first rejection,
+NULL when the document is kept. Every filter measures every language; the Gopher stop-word rule counts the
+document's own language's stop words (NULL, rule not applied, where there is no list).
 """
 
 import pyarrow as pa
 
 from assets.transforms.filters.c4_fineweb import C4Quality, FineWebQuality
-from assets.transforms.filters.gopher import GopherQuality, GopherRepetition
+from assets.transforms.filters.gopher import MEASURED_DUP_N, MEASURED_TOP_N, GopherQuality, GopherRepetition
+from assets.transforms.filters.language import LanguageFilter
+from assets.transforms.filters.url import URLFilter
 from assets.transforms.filters.words import split_words
 
-DOCUMENT_COLUMNS = ("doc_id", "crawl_file", "text", "language", "language_score")
-MIN_LANGUAGE_SCORE = 0.65  # FineWeb's LanguageFilter threshold on the lid.176 score
+DOCUMENT_COLUMNS = ("doc_id", "crawl_file", "url", "host", "text", "language", "language_score")
+URL, LANGUAGE = URLFilter(), LanguageFilter()
 REPETITION, QUALITY, C4, FINEWEB = GopherRepetition(), GopherQuality(), C4Quality(), FineWebQuality()
-FILTERS = ("language", REPETITION.name, QUALITY.name, C4.name, FINEWEB.name)
+FILTERS = (URL.name, LANGUAGE.name, REPETITION.name, QUALITY.name, C4.name, FINEWEB.name)
 
 _MEASURES = {
     REPETITION.name: [
@@ -23,8 +26,8 @@ _MEASURES = {
         "dup_para_char_frac",
         "dup_line_frac",
         "dup_line_char_frac",
-        *[f"top_{n}_gram_char_frac" for n, _ in REPETITION.top_n_grams],
-        *[f"dup_{n}_gram_char_frac" for n, _ in REPETITION.dup_n_grams],
+        *[f"top_{n}_gram_char_frac" for n in MEASURED_TOP_N],
+        *[f"dup_{n}_gram_char_frac" for n in MEASURED_DUP_N],
     ],
     QUALITY.name: [
         "words",
@@ -53,7 +56,9 @@ SCHEMA = pa.schema(
 )
 
 
-def signals_of(text: str, language: str, language_score: float) -> dict:
+def signals_of(
+    text: str, language: str, language_score: float, url: str | None = None, host: str | None = None
+) -> dict:
     words = split_words(text)
     c4_text, c4_measures = C4.apply(text)
     measured = {
@@ -63,7 +68,8 @@ def signals_of(text: str, language: str, language_score: float) -> dict:
         FINEWEB.name: FINEWEB.measure(c4_text, split_words(c4_text)),
     }
     reasons = {
-        "language": "language_score" if language_score < MIN_LANGUAGE_SCORE else None,
+        URL.name: URL.reason(url, host),
+        LANGUAGE.name: LANGUAGE.reason(language, language_score),
         REPETITION.name: REPETITION.reason(measured[REPETITION.name]),
         QUALITY.name: QUALITY.reason(measured[QUALITY.name]),
         C4.name: C4.reason(c4_measures),
@@ -82,7 +88,7 @@ def signals_from_documents(documents: pa.RecordBatch | pa.Table) -> pa.Table:
             "crawl_file": doc["crawl_file"],
             "language": doc["language"],
             "language_score": doc["language_score"],
-            **signals_of(doc["text"], doc["language"], doc["language_score"]),
+            **signals_of(doc["text"], doc["language"], doc["language_score"], doc["url"], doc["host"]),
         }
         for doc in documents.select(list(DOCUMENT_COLUMNS)).to_pylist()
     ]

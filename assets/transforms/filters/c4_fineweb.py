@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from assets.transforms.filters.punctuation import SENTENCE_ENDS, TERMINAL_PUNCTUATION
+from assets.transforms.filters.rules import Rule, first_failed, measured_with, threshold
 from assets.transforms.filters.words import split_words
 
 _CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
@@ -42,9 +43,9 @@ class C4Quality:
     """Drop lines with a 1000+ character word, fewer than 3 words, 'javascript' or a policy phrase; drop documents
     with 'lorem ipsum', a curly bracket, or fewer than 5 sentences left. No terminal-punctuation rule (FineWeb)."""
 
-    min_num_sentences: int = 5
-    min_words_per_line: int = 3
-    max_word_length: int = 1000
+    min_num_sentences: int = threshold(5)
+    min_words_per_line: int = measured_with(3, "C4 drops short lines before it counts sentences")
+    max_word_length: int = measured_with(1000, "C4 drops lines with long words before it counts sentences")
     name: str = field(default="c4", init=False)
 
     def apply(self, text: str) -> tuple[str, dict[str, float]]:
@@ -83,14 +84,15 @@ class C4Quality:
         }
         return "\n".join(kept).strip(), measures
 
+    def rules(self) -> list[Rule]:
+        return [
+            Rule("lorem_ipsum", "lorem_ipsum", ">", 0),
+            Rule("curly_bracket", "curly_bracket", ">", 0),
+            Rule("too_few_sentences", "sentences", "<", self.min_num_sentences),
+        ]
+
     def reason(self, m: dict[str, float]) -> str | None:
-        if m["lorem_ipsum"]:
-            return "lorem_ipsum"
-        if m["curly_bracket"]:
-            return "curly_bracket"
-        if m["sentences"] < self.min_num_sentences:
-            return "too_few_sentences"
-        return None
+        return first_failed(self.rules(), m)
 
 
 def _duplicate_chars(lines: list[str]) -> int:
@@ -108,11 +110,11 @@ class FineWebQuality:
     """Few lines ending in punctuation, mostly short lines, duplicated lines, or list-like text (many newlines
     per word): FineWeb's own rules, run on the text C4 left."""
 
-    line_punct_thr: float = 0.12
-    short_line_thr: float = 0.67
-    short_line_length: int = 30
-    char_duplicates_ratio: float = 0.01
-    new_line_ratio: float = 0.3
+    line_punct_thr: float = threshold(0.12, 0, 1)
+    short_line_thr: float = threshold(0.67, 0, 1)
+    short_line_length: int = measured_with(30, "the share of short lines is measured against this length")
+    char_duplicates_ratio: float = threshold(0.01, 0, 1)
+    new_line_ratio: float = threshold(0.3)
     name: str = field(default="fineweb_quality", init=False)
 
     def measure(self, text: str, words: list[str]) -> dict[str, float]:
@@ -126,15 +128,14 @@ class FineWebQuality:
             "newline_word_ratio": text.count("\n") / len(words) if words else 0.0,
         }
 
+    def rules(self) -> list[Rule]:
+        return [
+            Rule("empty", "line_punct_ratio", "missing"),
+            Rule("line_punct_ratio", "line_punct_ratio", "<", self.line_punct_thr),
+            Rule("short_line_ratio", "short_line_ratio", ">", self.short_line_thr),
+            Rule("char_dup_ratio", "char_dup_ratio", ">", self.char_duplicates_ratio),
+            Rule("list_ratio", "newline_word_ratio", ">", self.new_line_ratio),
+        ]
+
     def reason(self, m: dict[str, float]) -> str | None:
-        if not m:
-            return "empty"
-        if m["line_punct_ratio"] < self.line_punct_thr:
-            return "line_punct_ratio"
-        if m["short_line_ratio"] > self.short_line_thr:
-            return "short_line_ratio"
-        if m["char_dup_ratio"] > self.char_duplicates_ratio:
-            return "char_dup_ratio"
-        if m["newline_word_ratio"] > self.new_line_ratio:
-            return "list_ratio"
-        return None
+        return first_failed(self.rules(), m)

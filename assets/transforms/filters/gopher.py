@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from assets.transforms.filters.punctuation import PUNCTUATION_SET
+from assets.transforms.filters.rules import Rule, first_failed, threshold
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
 _LINES = re.compile(r"\n+")
@@ -52,12 +53,15 @@ def _duplicated_ngram_chars(words: list[str], n: int) -> int:
 class GopherRepetition:
     """Remove documents with too much repeated content (lines, paragraphs, n-grams)."""
 
-    dup_line_frac: float = 0.30
-    dup_para_frac: float = 0.30
-    dup_line_char_frac: float = 0.20
-    dup_para_char_frac: float = 0.20
-    top_n_grams: tuple[tuple[int, float], ...] = ((2, 0.20), (3, 0.18), (4, 0.16))
-    dup_n_grams: tuple[tuple[int, float], ...] = ((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
+    dup_line_frac: float = threshold(0.30, 0, 1)
+    dup_para_frac: float = threshold(0.30, 0, 1)
+    dup_line_char_frac: float = threshold(0.20, 0, 1)
+    dup_para_char_frac: float = threshold(0.20, 0, 1)
+    # (n, max fraction of characters): the n are measured by quality_signals, a recipe sets the fractions
+    top_n_grams: tuple[tuple[int, float], ...] = threshold(((2, 0.20), (3, 0.18), (4, 0.16)), 0, 1)
+    dup_n_grams: tuple[tuple[int, float], ...] = threshold(
+        ((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10)), 0, 1
+    )
     name: str = field(default="gopher_repetition", init=False)
 
     def measure(self, text: str, words: list[str]) -> dict[str, float]:
@@ -74,25 +78,27 @@ class GopherRepetition:
             "dup_line_frac": line_dup / len(lines),
             "dup_line_char_frac": line_chars / size,
         }
-        for n, _ in self.top_n_grams:
+        for n in MEASURED_TOP_N:
             measures[f"top_{n}_gram_char_frac"] = _top_ngram_chars(words, n) / size
-        for n, _ in self.dup_n_grams:
+        for n in MEASURED_DUP_N:
             measures[f"dup_{n}_gram_char_frac"] = _duplicated_ngram_chars(words, n) / size
         return measures
 
+    def rules(self) -> list[Rule]:
+        rules = [Rule("empty", "dup_para_frac", "missing")]
+        rules += [Rule(key, key, ">", getattr(self, key)) for key in _LINE_AND_PARAGRAPH_KEYS]
+        rules += [Rule(f"top_{n}_gram", f"top_{n}_gram_char_frac", ">", limit) for n, limit in self.top_n_grams]
+        rules += [Rule(f"duplicated_{n}_n_grams", f"dup_{n}_gram_char_frac", ">", x) for n, x in self.dup_n_grams]
+        return rules
+
     def reason(self, m: dict[str, float]) -> str | None:
-        if not m:
-            return "empty"
-        for key in ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac"):
-            if m[key] > getattr(self, key):
-                return key
-        for n, limit in self.top_n_grams:
-            if m[f"top_{n}_gram_char_frac"] > limit:
-                return f"top_{n}_gram"
-        for n, limit in self.dup_n_grams:
-            if m[f"dup_{n}_gram_char_frac"] > limit:
-                return f"duplicated_{n}_n_grams"
-        return None
+        return first_failed(self.rules(), m)
+
+
+_LINE_AND_PARAGRAPH_KEYS = ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac")
+# n-gram sizes quality_signals measures; a recipe can drop some or move their thresholds, not add new ones
+MEASURED_TOP_N = (2, 3, 4)
+MEASURED_DUP_N = (5, 6, 7, 8, 9, 10)
 
 
 # Gopher's English stop words. Other languages get their most frequent function words, so German text is not
@@ -114,15 +120,15 @@ class GopherQuality:
     """Remove documents that do not look like prose: length, word length, symbols, bullets, alphabetic words,
     stop words."""
 
-    min_doc_words: int = 50
-    max_doc_words: int = 100_000
-    min_avg_word_length: float = 3
-    max_avg_word_length: float = 10
-    max_symbol_word_ratio: float = 0.1
-    max_bullet_lines_ratio: float = 0.9
-    max_ellipsis_lines_ratio: float = 0.3
-    min_alpha_words_ratio: float = 0.8
-    min_stop_words: int = 2
+    min_doc_words: int = threshold(50)
+    max_doc_words: int = threshold(100_000)
+    min_avg_word_length: float = threshold(3)
+    max_avg_word_length: float = threshold(10)
+    max_symbol_word_ratio: float = threshold(0.1)
+    max_bullet_lines_ratio: float = threshold(0.9, 0, 1)
+    max_ellipsis_lines_ratio: float = threshold(0.3, 0, 1)
+    min_alpha_words_ratio: float = threshold(0.8, 0, 1)
+    min_stop_words: int = threshold(2, 0, 8)
     name: str = field(default="gopher_quality", init=False)
 
     def measure(self, text: str, words: list[str], language: str = "en") -> dict[str, float]:
@@ -138,21 +144,23 @@ class GopherQuality:
             "bullet_lines_ratio": sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines),
             "end_ellipsis_lines_ratio": sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines),
             "alpha_words_ratio": sum(any(c.isalpha() for c in w) for w in words) / n_words,
-            # -1 where the language has no stop-word list: the rule does not apply
-            "stop_words": len(set(stop_words) & set(words)) if stop_words else -1,
+            # None (NULL) where the language has no stop-word list: the rule does not apply
+            "stop_words": len(set(stop_words) & set(words)) if stop_words else None,
         }
 
+    def rules(self) -> list[Rule]:
+        return [
+            Rule("gopher_short_doc", "words", "<", self.min_doc_words),
+            Rule("gopher_long_doc", "words", ">", self.max_doc_words),
+            Rule("gopher_below_avg_threshold", "avg_word_length", "<", self.min_avg_word_length),
+            Rule("gopher_above_avg_threshold", "avg_word_length", ">", self.max_avg_word_length),
+            Rule("gopher_too_many_hashes", "hash_word_ratio", ">", self.max_symbol_word_ratio),
+            Rule("gopher_too_many_ellipsis", "ellipsis_word_ratio", ">", self.max_symbol_word_ratio),
+            Rule("gopher_too_many_bullets", "bullet_lines_ratio", ">", self.max_bullet_lines_ratio),
+            Rule("gopher_too_many_end_ellipsis", "end_ellipsis_lines_ratio", ">", self.max_ellipsis_lines_ratio),
+            Rule("gopher_below_alpha_threshold", "alpha_words_ratio", "<", self.min_alpha_words_ratio),
+            Rule("gopher_enough_stop_words", "stop_words", "<", self.min_stop_words),
+        ]
+
     def reason(self, m: dict[str, float]) -> str | None:
-        checks = (
-            (m["words"] < self.min_doc_words, "gopher_short_doc"),
-            (m["words"] > self.max_doc_words, "gopher_long_doc"),
-            (m["avg_word_length"] < self.min_avg_word_length, "gopher_below_avg_threshold"),
-            (m["avg_word_length"] > self.max_avg_word_length, "gopher_above_avg_threshold"),
-            (m["hash_word_ratio"] > self.max_symbol_word_ratio, "gopher_too_many_hashes"),
-            (m["ellipsis_word_ratio"] > self.max_symbol_word_ratio, "gopher_too_many_ellipsis"),
-            (m["bullet_lines_ratio"] > self.max_bullet_lines_ratio, "gopher_too_many_bullets"),
-            (m["end_ellipsis_lines_ratio"] > self.max_ellipsis_lines_ratio, "gopher_too_many_end_ellipsis"),
-            (m["alpha_words_ratio"] < self.min_alpha_words_ratio, "gopher_below_alpha_threshold"),
-            (0 <= m["stop_words"] < self.min_stop_words, "gopher_enough_stop_words"),
-        )
-        return next((reason for failed, reason in checks if failed), None)
+        return first_failed(self.rules(), m)
