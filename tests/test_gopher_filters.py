@@ -147,3 +147,30 @@ def test_german_is_judged_by_german_stop_words():
 )
 def test_words_are_split_like_spacys_english_tokenizer(text, tokens):
     assert split_words(text) == tokens
+
+
+def test_the_fast_duplicated_ngram_walk_matches_datatroves_loop():
+    """The walk over repeated positions only must count exactly what datatrove's find_all_duplicate counts,
+    including joined-key collisions ("ab c" and "a bc") and overlapping repeats."""
+    import random
+
+    from assets.transforms.filters.gopher import _duplicated_ngram_chars
+
+    def datatrove_loop(words, n):
+        seen, repeated, i = set(), 0, 0
+        while i < len(words) - n + 1:
+            ngram = "".join(words[i : i + n])
+            if ngram in seen:
+                repeated += len(ngram)
+                i += n
+            else:
+                seen.add(ngram)
+                i += 1
+        return repeated
+
+    rng = random.Random(7)
+    vocabulary = ["a", "b", "ab", "c", "bc", "the", "cat"]
+    for _ in range(400):
+        words = rng.choices(vocabulary, k=rng.randint(0, 60))
+        for n in range(1, 11):
+            assert _duplicated_ngram_chars(words, n) == datatrove_loop(words, n), (words, n)

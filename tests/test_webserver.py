@@ -102,6 +102,9 @@ def test_web_ui_serves_the_lineage_and_checks(webserver):
     parents = {key: {"/".join(d["path"]) for d in n["dependencyKeys"]} for key, n in nodes.items()}
     assert parents["stats/stg_raw_pages"] == {"raw_pages"}
     assert "stats/stg_raw_pages" in parents["stats/ingest_funnel"]
+    # one asset per filter recipe file, reading the stored signals and the documents
+    assert parents["filtered_documents/fineweb"] == {"quality_signals", "documents"}
+    assert parents["filtered_documents/multilingual"] == {"quality_signals", "documents"}
     checks = {c["name"]: c["blocking"] for c in nodes["raw_pages"]["assetChecksOrError"]["checks"]}
     assert checks == {
         "page_ids_unique": True,

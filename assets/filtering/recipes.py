@@ -49,7 +49,9 @@ def recipe_asset_key(recipe_name: str) -> dg.AssetKey:
 
 
 def _summary(con, recipe: FilterRecipe) -> dict:
-    view = verdicts_view(recipe)
+    # decide once into session memory, then count: each query on the view would decide again
+    con.execute(f"CREATE TEMP TABLE verdicts AS SELECT * FROM {verdicts_view(recipe)}")
+    view = "temp.verdicts"
     total, kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE kept) FROM {view}").fetchone()
     drops = con.execute(
         f"SELECT split_part(reason, ':', 1), split_part(reason, ':', 2), count(*) FROM {view} "

@@ -60,12 +60,12 @@ def signals_of(
     text: str, language: str, language_score: float, url: str | None = None, host: str | None = None
 ) -> dict:
     words = split_words(text)
-    c4_text, c4_measures = C4.apply(text)
+    c4_text, c4_words, c4_measures = C4.apply_with_words(text)
     measured = {
         REPETITION.name: REPETITION.measure(text, words),
         QUALITY.name: QUALITY.measure(text, words, language),
         C4.name: c4_measures,
-        FINEWEB.name: FINEWEB.measure(c4_text, split_words(c4_text)),
+        FINEWEB.name: FINEWEB.measure(c4_text, c4_words),
     }
     reasons = {
         URL.name: URL.reason(url, host),

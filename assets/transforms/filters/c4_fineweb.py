@@ -25,7 +25,10 @@ def _is_punct(token: str) -> bool:
 def count_sentences(line: str) -> int:
     """Sentences as spaCy's Sentencizer splits them: a new one starts at the first non-punctuation token after a
     token that ends sentences."""
-    tokens = split_words(line)
+    return sentences_in(split_words(line))
+
+
+def sentences_in(tokens: list[str]) -> int:
     if not tokens:
         return 0
     sentences, seen_end = 1, False
@@ -49,7 +52,12 @@ class C4Quality:
     name: str = field(default="c4", init=False)
 
     def apply(self, text: str) -> tuple[str, dict[str, float]]:
-        kept, sentences, lines_dropped = [], 0, 0
+        cleaned, _, measures = self.apply_with_words(text)
+        return cleaned, measures
+
+    def apply_with_words(self, text: str) -> tuple[str, list[str], dict[str, float]]:
+        """The text C4 leaves, its words (split_words of that text, from the lines already split) and measures."""
+        kept, kept_words, sentences, lines_dropped = [], [], 0, 0
         lorem_ipsum = curly_bracket = False
         for raw in text.splitlines():
             line = raw.strip()
@@ -74,15 +82,17 @@ class C4Quality:
             if any(phrase in lowered for phrase in POLICY_SUBSTRINGS):
                 lines_dropped += 1
                 continue
-            sentences += count_sentences(line)
+            tokens = split_words(line)
+            sentences += sentences_in(tokens)
             kept.append(line)
+            kept_words += tokens
         measures = {
             "lorem_ipsum": int(lorem_ipsum),
             "curly_bracket": int(curly_bracket),
             "sentences": sentences,
             "lines_dropped": lines_dropped,
         }
-        return "\n".join(kept).strip(), measures
+        return "\n".join(kept).strip(), kept_words, measures
 
     def rules(self) -> list[Rule]:
         return [

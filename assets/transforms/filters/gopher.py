@@ -7,6 +7,7 @@ change a threshold without measuring again. Reason strings are datatrove's, so v
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress
 
 from assets.transforms.filters.punctuation import PUNCTUATION_SET
 from assets.transforms.filters.rules import Rule, first_failed, threshold
@@ -27,8 +28,12 @@ def _duplicates(elements: list[str]) -> tuple[int, int]:
     return elements_dup, chars_dup
 
 
+def _ngrams(words: list[str], n: int, separator: str) -> list[str]:
+    return list(map(separator.join, zip(*(words[k:] for k in range(n)), strict=False)))  # stops at the shortest
+
+
 def _top_ngram_chars(words: list[str], n: int) -> int:
-    ngrams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    ngrams = _ngrams(words, n, " ")
     if not ngrams:
         return 0
     top, count = Counter(ngrams).most_common(1)[0]
@@ -36,16 +41,26 @@ def _top_ngram_chars(words: list[str], n: int) -> int:
 
 
 def _duplicated_ngram_chars(words: list[str], n: int) -> int:
-    """Characters covered by repeated n-grams, each repeat skipping its n words (datatrove's find_all_duplicate)."""
-    seen, repeated, i = set(), 0, 0
-    while i < len(words) - n + 1:
-        ngram = "".join(words[i : i + n])
+    """Characters covered by repeated n-grams, each repeat skipping its n words (datatrove's find_all_duplicate).
+
+    Same walk as datatrove's, but only over positions whose n-gram occurs more than once: a unique n-gram can
+    never be a repeat, and skipping it or not changes nothing. Keys are words joined without a separator, as
+    datatrove joins them."""
+    ngrams = _ngrams(words, n, "")
+    counts = Counter(ngrams)
+    if len(counts) == len(ngrams):
+        return 0
+    repeated_at = compress(range(len(ngrams)), map((1).__lt__, map(counts.__getitem__, ngrams)))
+    seen, repeated, resume = set(), 0, 0
+    for i in repeated_at:
+        if i < resume:
+            continue  # inside a repeat just counted: datatrove steps over it
+        ngram = ngrams[i]
         if ngram in seen:
             repeated += len(ngram)
-            i += n
+            resume = i + n
         else:
             seen.add(ngram)
-            i += 1
     return repeated
 
 
@@ -132,7 +147,7 @@ class GopherQuality:
     name: str = field(default="gopher_quality", init=False)
 
     def measure(self, text: str, words: list[str], language: str = "en") -> dict[str, float]:
-        non_symbol = [w for w in words if any(ch not in PUNCTUATION_SET for ch in w)]
+        non_symbol = [w for w in words if w.isalpha() or any(ch not in PUNCTUATION_SET for ch in w)]
         n_words = len(words) or 1
         lines = text.splitlines() or [""]
         stop_words = STOP_WORDS.get(language)
@@ -143,7 +158,7 @@ class GopherQuality:
             "ellipsis_word_ratio": (text.count("...") + text.count("…")) / n_words,
             "bullet_lines_ratio": sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines),
             "end_ellipsis_lines_ratio": sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines),
-            "alpha_words_ratio": sum(any(c.isalpha() for c in w) for w in words) / n_words,
+            "alpha_words_ratio": sum(w.isalpha() or any(c.isalpha() for c in w) for w in words) / n_words,
             # None (NULL) where the language has no stop-word list: the rule does not apply
             "stop_words": len(set(stop_words) & set(words)) if stop_words else None,
         }

@@ -25,7 +25,11 @@ def _core_tokens(core: str) -> list[str]:
 
 def split_words(text: str) -> list[str]:
     tokens: list[str] = []
+    append = tokens.append
     for chunk in text.split():
+        if chunk.isalnum():  # most chunks: a plain word, nothing to peel or split
+            append(chunk)
+            continue
         start = 0
         while start < len(chunk) - 1 and chunk[start] in _PREFIX:
             tokens.append(chunk[start])
