@@ -248,6 +248,20 @@ class Lake:
                 raise
             return self.snapshot_id(con)
 
+    @contextmanager
+    def transaction(self, message: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One lake transaction: committed (with its message) when the block ends, rolled back if it raises."""
+        with self.connect() as con:
+            con.execute("BEGIN")
+            try:
+                yield con
+                if message:
+                    con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
     def create_missing_tables(self, schemas: dict[str, pa.Schema]) -> None:
         """Empty tables with these schemas where none exist yet, so views over them can be created early."""
         with self.connect() as con:

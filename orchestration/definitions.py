@@ -2,18 +2,28 @@
 
 import dagster as dg
 
+from assets.dedup.assets import dedup_clusters, dedup_fingerprints, deduplicated_documents_assets
 from assets.documents.assets import documents
 from assets.filtering.assets import quality_signals
 from assets.filtering.recipes import filtered_documents_assets
 from assets.ingestion.assets import ingest_crawl_file
 from assets.statistics.assets import lake_statistics
-from orchestration.jobs import crawl_partition_job, filter_recipes_job, lake_statistics_job
+from orchestration.jobs import corpus_job, crawl_partition_job, lake_statistics_job
 from orchestration.resources import default_resources
-from orchestration.sensors import landing_folder_sensor, recipe_automation_sensor, statistics_automation_sensor
+from orchestration.sensors import corpus_automation_sensor, landing_folder_sensor, statistics_automation_sensor
 
 defs = dg.Definitions(
-    assets=[ingest_crawl_file, documents, quality_signals, *filtered_documents_assets(), lake_statistics],
-    jobs=[crawl_partition_job, filter_recipes_job, lake_statistics_job],
-    sensors=[landing_folder_sensor, recipe_automation_sensor, statistics_automation_sensor],
+    assets=[
+        ingest_crawl_file,
+        documents,
+        quality_signals,
+        *filtered_documents_assets(),
+        dedup_fingerprints,
+        dedup_clusters,
+        *deduplicated_documents_assets(),
+        lake_statistics,
+    ],
+    jobs=[crawl_partition_job, corpus_job, lake_statistics_job],
+    sensors=[landing_folder_sensor, corpus_automation_sensor, statistics_automation_sensor],
     resources=default_resources(),
 )

@@ -12,7 +12,7 @@ from dotenv import load_dotenv
 
 from assets.transforms.crawl_formats import is_crawl_file_name
 from assets.transforms.recipe_sql import VIEW_SCHEMA
-from orchestration.jobs import CRAWL_PARTITION_JOB, FILTER_RECIPES_JOB, LAKE_STATISTICS_JOB
+from orchestration.jobs import CORPUS_JOB, CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource, LandingResource
 from orchestration.sensors import landing_folder_sensor
@@ -58,7 +58,10 @@ def run_demo(defs: dg.Definitions, instance: dg.DagsterInstance, lake: LakeResou
         print(f"  {'ok    ' if result.success else 'FAILED'} {key}")
         if not result.success:
             failed.append(key)
-    for job_name, what in ((FILTER_RECIPES_JOB, "filter recipes (views)"), (LAKE_STATISTICS_JOB, "dbt statistics")):
+    for job_name, what in (
+        (CORPUS_JOB, "filter recipes, duplicate clusters, corpus views"),
+        (LAKE_STATISTICS_JOB, "dbt statistics"),
+    ):
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET
         )
@@ -74,7 +77,8 @@ def table_counts(lake: LakeResource) -> dict[str, int]:
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' UNION ALL "
             "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lake' "
-            f"AND schema_name = '{VIEW_SCHEMA}' AND NOT view_name LIKE '%\\_\\_verdicts' ESCAPE '\\' ORDER BY 1, 2"
+            f"AND schema_name IN ('{VIEW_SCHEMA}', 'deduplicated_documents') "
+            "AND NOT view_name LIKE '%\\_\\_verdicts' ESCAPE '\\' ORDER BY 1, 2"
         ).fetchall()
         return {
             (name if schema == "main" else f"{schema}.{name}"): con.execute(

@@ -8,9 +8,10 @@ CRAWL_PARTITION_JOB = "crawl_partition_job"
 
 crawl_partition_job = dg.define_asset_job(
     CRAWL_PARTITION_JOB,
-    selection=dg.AssetSelection.groups("ingestion", "documents", "filtering"),
+    selection=dg.AssetSelection.groups("ingestion", "documents", "filtering", "dedup"),
     partitions_def=CRAWL_FILES,
-    description="Ingest one crawl file from the landing folder, turn its pages into documents, measure them.",
+    description="Ingest one crawl file from the landing folder, turn its pages into documents, measure them, "
+    "fingerprint them and link them to the duplicates already in the lake.",
 )
 
 LAKE_STATISTICS_JOB = "lake_statistics_job"
@@ -21,10 +22,11 @@ lake_statistics_job = dg.define_asset_job(
     description="Rebuild the dbt statistics models over the whole lake and run their data tests.",
 )
 
-FILTER_RECIPES_JOB = "filter_recipes_job"
+CORPUS_JOB = "corpus_job"
 
-filter_recipes_job = dg.define_asset_job(
-    FILTER_RECIPES_JOB,
-    selection=dg.AssetSelection.groups("recipes"),
-    description="Re-decide every filter recipe's view from the stored signals (nothing is measured again).",
+corpus_job = dg.define_asset_job(
+    CORPUS_JOB,
+    selection=dg.AssetSelection.groups("recipes", "corpus"),
+    description="Re-decide every filter recipe's view from the stored signals (nothing is measured again), "
+    "cluster duplicates over all partitions, and refresh the deduplicated views.",
 )

@@ -38,12 +38,13 @@ statistics_automation_sensor = dg.AutomationConditionSensorDefinition(
 )
 
 
-RECIPE_AUTOMATION_SENSOR = "recipe_automation_sensor"
+CORPUS_AUTOMATION_SENSOR = "corpus_automation_sensor"
 
-recipe_automation_sensor = dg.AutomationConditionSensorDefinition(
-    RECIPE_AUTOMATION_SENSOR,
-    target=dg.AssetSelection.groups("recipes"),
+corpus_automation_sensor = dg.AutomationConditionSensorDefinition(
+    CORPUS_AUTOMATION_SENSOR,
+    target=dg.AssetSelection.groups("recipes", "corpus"),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
-    description="Re-creates a recipe's filtered_documents view when its recipe file changes or new signals land.",
+    description="Re-creates a recipe's views when its recipe file changes or new signals land; re-clusters "
+    "duplicates when new fingerprints land.",
 )

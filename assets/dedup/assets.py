@@ -1,0 +1,242 @@
+"""Deduplication across every crawl partition: fingerprints per partition (never recomputed for old ones), links
+to everything stored before, clusters over all links, and per recipe the deduplicated corpus as a view."""
+
+import dagster as dg
+from pydantic import Field
+
+from assets.documents.assets import DOCUMENTS
+from assets.filtering.recipes import FILTER_RECIPES_DIR, recipe_asset_key
+from assets.ingestion.assets import PARTITION_COLUMN
+from assets.lakehouse import read_partition
+from assets.metadata import column_schema, markdown_table
+from assets.transforms import dedup
+from assets.transforms.dedup_sql import (
+    BAND_KEYS_TABLE,
+    CLUSTERS_TABLE,
+    PAIRS_TABLE,
+    SIGNATURES_TABLE,
+    cluster_statements,
+    link_partition_sql,
+)
+from assets.transforms.recipes import FilterRecipe, load_recipes
+from orchestration.partitions import CRAWL_FILES
+from orchestration.resources import LakeResource
+
+DEDUP_FINGERPRINTS = "dedup_fingerprints"
+DEDUP_CLUSTERS = "dedup_clusters"
+DEDUPLICATED_DOCUMENTS = "deduplicated_documents"
+CORPUS_GROUP = "corpus"
+CHECK_ONE_CLUSTER_ROW = "one_row_per_fingerprinted_document"
+CHECK_ONE_REPRESENTATIVE = "one_representative_per_cluster"
+DOCUMENT_COLUMNS = ("doc_id", "crawl_file", "fetch_date", "text")
+SIZE_BUCKETS = ((1, 1), (2, 2), (3, 5), (6, 10), (11, 100), (101, None))
+
+
+class DedupConfig(dg.Config):
+    """FineWeb's MinHash setting by default. Signatures made with another setting are never linked to these."""
+
+    n_grams: int = Field(default=5, ge=1, le=32, description="words per shingle")
+    num_bands: int = Field(default=14, ge=1, le=64, description="LSH bands")
+    hashes_per_band: int = Field(default=8, ge=1, le=64, description="MinHash values per band")
+    min_similarity: float = Field(
+        default=0.75, ge=0, le=1, description="estimated Jaccard a band-key match must reach to become a link"
+    )
+
+    def minhash(self) -> dedup.MinHashConfig:
+        return dedup.MinHashConfig(self.n_grams, self.num_bands, self.hashes_per_band)
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dg.asset(
+    name=DEDUP_FINGERPRINTS,
+    deps=[DOCUMENTS],
+    partitions_def=CRAWL_FILES,
+    group_name="dedup",
+    kinds={"ducklake", "numpy"},
+    description="Per document of the partition: normalised-text hash, MinHash signature and LSH band keys "
+    "(dedup_signatures, dedup_band_keys), and the partition's verified links to every document stored before "
+    "(dedup_pairs). Old partitions are not fingerprinted again.",
+    metadata={
+        "dagster/column_schema": column_schema(dedup.SIGNATURES),
+        "dagster/table_name": "lake.main.dedup_signatures",
+    },
+)
+def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, lake: LakeResource):
+    key = context.partition_key
+    minhash = config.minhash()
+    band_keys = []
+
+    def signatures(cursor):
+        for docs in read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, "doc_id"):
+            sigs, keys = dedup.fingerprint(docs, minhash)
+            band_keys.append(keys.append_column("minhash_config", [[minhash.name] * keys.num_rows]))
+            yield sigs.append_column("minhash_config", [[minhash.name] * sigs.num_rows])
+
+    store = lake.lake()
+    snapshot = store.replace_partition(
+        PARTITION_COLUMN,
+        key,
+        {
+            SIGNATURES_TABLE: (dedup.SIGNATURES_WITH_CONFIG, signatures),
+            BAND_KEYS_TABLE: (dedup.BAND_KEYS_WITH_CONFIG, lambda cursor: iter(band_keys)),
+            PAIRS_TABLE: (dedup.PAIRS, []),
+        },
+        message=f"dedup fingerprints and links of {key}",
+        then=[s.replace("$key", _sql_literal(key)) for s in link_partition_sql(config.min_similarity)],
+    )
+    with store.connect(read_only=True) as con:
+        docs = con.execute(f"SELECT count(*) FROM {SIGNATURES_TABLE} WHERE crawl_file = ?", [key]).fetchone()[0]
+        links = dict(
+            con.execute(
+                f"SELECT kind, count(*) FROM {PAIRS_TABLE} WHERE crawl_file = ? GROUP BY kind", [key]
+            ).fetchall()
+        )
+        older = con.execute(
+            f"SELECT count(*) FROM {PAIRS_TABLE} p JOIN {SIGNATURES_TABLE} s ON s.doc_id = p.doc_b "
+            "WHERE p.crawl_file = ? AND s.crawl_file <> ?",
+            [key, key],
+        ).fetchone()[0]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": docs,
+            "lake_snapshot_id": snapshot,
+            "minhash": minhash.name,
+            "exact_links": links.get("exact", 0),
+            "fuzzy_links": links.get("fuzzy", 0),
+            "links_to_older_partitions": older,
+        }
+    )
+
+
+@dg.asset(
+    name=DEDUP_CLUSTERS,
+    deps=[DEDUP_FINGERPRINTS],
+    group_name=CORPUS_GROUP,
+    kinds={"ducklake", "sql"},
+    automation_condition=dg.AutomationCondition.eager(),
+    description="One row per fingerprinted document: cluster_id (its representative's doc_id), cluster_size (kept "
+    "for rehydration), is_representative (earliest fetch, then smallest doc_id) and match_kind "
+    "(unique, exact, fuzzy). Connected components over all partitions' links.",
+    metadata={"dagster/table_name": "lake.main.dedup_clusters"},
+    check_specs=[
+        dg.AssetCheckSpec(CHECK_ONE_CLUSTER_ROW, asset=DEDUP_CLUSTERS, blocking=True),
+        dg.AssetCheckSpec(CHECK_ONE_REPRESENTATIVE, asset=DEDUP_CLUSTERS, blocking=True),
+    ],
+)
+def dedup_clusters(context: dg.AssetExecutionContext, lake: LakeResource):
+    store = lake.lake()
+    store.create_missing_tables(
+        {
+            SIGNATURES_TABLE: dedup.SIGNATURES_WITH_CONFIG,
+            BAND_KEYS_TABLE: dedup.BAND_KEYS_WITH_CONFIG,
+            PAIRS_TABLE: dedup.PAIRS,
+        }
+    )
+    setup, propagate, finish = cluster_statements()
+    rounds = 0
+    with store.transaction(message="dedup clusters over all partitions") as con:
+        for statement in setup:
+            con.execute(statement)
+        while True:
+            rounds += 1
+            con.execute(propagate)
+            changed = con.execute(
+                "SELECT count(*) FROM next_labels n JOIN labels l USING (node) WHERE n.label <> l.label"
+            ).fetchone()[0]
+            con.execute("CREATE OR REPLACE TEMP TABLE labels AS SELECT * FROM next_labels")
+            if changed == 0:
+                break
+        for statement in finish:
+            con.execute(statement)
+    with store.connect(read_only=True) as con:
+        docs, clusters, duplicates, exact, fuzzy = con.execute(
+            f"SELECT count(*), count(DISTINCT cluster_id), count(*) FILTER (WHERE NOT is_representative), "
+            f"count(*) FILTER (WHERE match_kind = 'exact'), count(*) FILTER (WHERE match_kind = 'fuzzy') "
+            f"FROM {CLUSTERS_TABLE}"
+        ).fetchone()
+        sizes = con.execute(
+            f"SELECT cluster_size, count(DISTINCT cluster_id) FROM {CLUSTERS_TABLE} GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        fingerprinted = con.execute(f"SELECT count(DISTINCT doc_id) FROM {SIGNATURES_TABLE}").fetchone()[0]
+        bad_reps = con.execute(
+            f"SELECT count(*) FROM (SELECT cluster_id FROM {CLUSTERS_TABLE} GROUP BY 1 "
+            "HAVING count(*) FILTER (WHERE is_representative) <> 1)"
+        ).fetchone()[0]
+    histogram = []
+    for low, high in SIZE_BUCKETS:
+        n = sum(count for size, count in sizes if size >= low and (high is None or size <= high))
+        histogram.append((f"{low}" if low == high else f"{low}-{high or ''}", n))
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": docs,
+            "clusters": clusters,
+            "duplicate_rate": round(duplicates / docs, 4) if docs else None,
+            "documents_in_exact_clusters": exact,
+            "documents_in_fuzzy_clusters": fuzzy,
+            "largest_cluster": max((size for size, _ in sizes), default=0),
+            "cluster_size_histogram": markdown_table(["cluster size", "clusters"], histogram),
+            "propagation_rounds": rounds,
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name=CHECK_ONE_CLUSTER_ROW,
+        passed=docs == fingerprinted,
+        metadata={"rows": docs, "fingerprinted_documents": fingerprinted},
+    )
+    yield dg.AssetCheckResult(
+        check_name=CHECK_ONE_REPRESENTATIVE, passed=bad_reps == 0, metadata={"clusters_without_one": bad_reps}
+    )
+
+
+def deduplicated_view_sql(recipe: FilterRecipe) -> str:
+    """The recipe's kept documents, one per cluster: the earliest fetched among those the recipe keeps, so a
+    cluster whose overall representative was filtered out still contributes its best kept member."""
+    return f"""
+SELECT f.*, coalesce(c.cluster_id, f.doc_id) AS cluster_id, coalesce(c.cluster_size, 1) AS cluster_size
+FROM filtered_documents.{recipe.name} AS f
+LEFT JOIN main.{CLUSTERS_TABLE} AS c USING (doc_id)
+QUALIFY row_number() OVER (
+    PARTITION BY coalesce(c.cluster_id, f.doc_id) ORDER BY f.fetch_date NULLS LAST, f.doc_id
+) = 1"""
+
+
+def deduplicated_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
+    key = dg.AssetKey([DEDUPLICATED_DOCUMENTS, recipe.name])
+
+    @dg.asset(
+        key=key,
+        deps=[recipe_asset_key(recipe.name), DEDUP_CLUSTERS],
+        group_name=CORPUS_GROUP,
+        kinds={"ducklake", "sql"},
+        automation_condition=dg.AutomationCondition.eager(),
+        description=f"The `{recipe.name}` recipe's documents, one per duplicate cluster (a view), with cluster_size "
+        "for rehydration.",
+        metadata={"dagster/table_name": f"lake.{DEDUPLICATED_DOCUMENTS}.{recipe.name}"},
+    )
+    def _deduplicated(context: dg.AssetExecutionContext, lake: LakeResource):
+        store = lake.lake()
+        with store.transaction(message=f"deduplicated view of recipe {recipe.name}") as con:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEDUPLICATED_DOCUMENTS}")
+            con.execute(
+                f"CREATE OR REPLACE VIEW {DEDUPLICATED_DOCUMENTS}.{recipe.name} AS {deduplicated_view_sql(recipe)}"
+            )
+        with store.connect(read_only=True) as con:
+            kept = con.execute(f"SELECT count(*) FROM {DEDUPLICATED_DOCUMENTS}.{recipe.name}").fetchone()[0]
+            filtered = con.execute(f"SELECT count(*) FROM filtered_documents.{recipe.name}").fetchone()[0]
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": kept,
+                "filtered_documents": filtered,
+                "duplicates_removed": filtered - kept,
+                "duplicate_rate": round((filtered - kept) / filtered, 4) if filtered else None,
+            }
+        )
+
+    return _deduplicated
+
+
+def deduplicated_documents_assets(folder=FILTER_RECIPES_DIR) -> list[dg.AssetsDefinition]:
+    return [deduplicated_documents_asset(recipe) for recipe in load_recipes(folder).values()]
