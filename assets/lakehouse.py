@@ -101,12 +101,14 @@ def read_partition(
     columns: Iterable[str],
     key_column: str,
     key: str,
-    order_by: str,
+    order_by: str | None,
     rows_per_batch: int = 256,
 ) -> Iterator[pa.RecordBatch]:
-    """One partition of a lake table in record batches: what a stage reads to write the next table."""
+    """One partition of a lake table in record batches: what a stage reads to write the next table.
+    `order_by=None` streams in storage order, without the sort that holds every row's payload at once."""
+    order = f" ORDER BY {order_by}" if order_by else ""
     yield from cursor.execute(
-        f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ? ORDER BY {order_by}", [key]
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ?{order}", [key]
     ).fetch_record_batch(rows_per_batch)
 
 

@@ -39,7 +39,7 @@ class DedupConfig(dg.Config):
     num_bands: int = Field(default=14, ge=1, le=64, description="LSH bands")
     hashes_per_band: int = Field(default=8, ge=1, le=64, description="MinHash values per band")
     min_similarity: float = Field(
-        default=0.75, ge=0, le=1, description="estimated Jaccard a band-key match must reach to become a link"
+        default=0.85, ge=0, le=1, description="estimated Jaccard a band-key match must reach to become a link"
     )
 
     def minhash(self) -> dedup.MinHashConfig:
@@ -70,7 +70,8 @@ def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, l
     band_keys = []
 
     def signatures(cursor):
-        for docs in read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, "doc_id"):
+        # storage order: a fingerprint does not depend on its neighbours, and no sort holds all texts in memory
+        for docs in read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, None):
             sigs, keys = dedup.fingerprint(docs, minhash)
             band_keys.append(keys.append_column("minhash_config", [[minhash.name] * keys.num_rows]))
             yield sigs.append_column("minhash_config", [[minhash.name] * sigs.num_rows])

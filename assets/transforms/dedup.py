@@ -2,37 +2,33 @@
 word 5-grams cut into LSH bands (FineWeb's setting: 14 bands x 8 hashes, about 75% Jaccard).
 
 Why it is fast: words come from `str.split` on text that normalisation already stripped of punctuation (datatrove
-spends 90% of its MinHash time in spaCy's tokenizer for the same words), shingles are hashed by xxh3 in C, and the
-112 permutations are one numpy multiply-shift over all shingles at once. Everything is deterministic across
-processes (no Python `hash`), so signatures stored in the lake stay comparable with new ones.
+spends 90% of its MinHash time in spaCy's tokenizer for the same words), words are hashed once by xxh3 in C and
+n-grams combined from them in numpy, and the 112 permutations are one numpy multiply-add over all shingles.
+Everything is deterministic across processes (no Python `hash`), so signatures stored in the lake stay comparable
+with new ones.
 """
 
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pyarrow as pa
 import xxhash
 
-_DIGITS = re.compile(r"\d")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-
-@cache
-def _punctuation_to_space() -> dict[int, int]:
-    """Every punctuation and symbol code point (Unicode P* and S*) mapped to a space, for str.translate."""
-    return {cp: 32 for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp))[0] in "PS"}
+# Neither a word character (letter, digit) nor space: punctuation, symbols, and (outside Latin, whose marks
+# NFD already split off and _COMBINING removes) combining marks, which thus separate words the same way everywhere
+_NON_WORD = re.compile(r"[^\w\s]+|_+")
+_ASCII_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # bytes.translate: a C table lookup
 
 
 def normalize(text: str) -> str:
     """Lowercase, no diacritics, digits as 0, punctuation and symbols as spaces, single spaces (as datatrove's
-    TextNormConfig defaults)."""
+    TextNormConfig defaults; only ASCII digits become 0)."""
     text = _COMBINING.sub("", unicodedata.normalize("NFD", text.lower()))
-    text = _DIGITS.sub("0", text).translate(_punctuation_to_space())
-    return " ".join(text.split())
+    text = text.encode("utf-8").translate(_ASCII_DIGITS_TO_ZERO).decode("utf-8")
+    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
 @dataclass(frozen=True)
@@ -59,22 +55,32 @@ class MinHashConfig:
         return a, b
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): a polynomial hash over word hashes
+
+
 def shingle_hashes(normalized: str, n: int) -> np.ndarray:
+    """One 64-bit hash per word n-gram: words hashed once by xxh3, each n-gram's hash a polynomial of its words'
+    hashes, computed for all positions at once (no n-gram string is ever built)."""
     words = normalized.split()
+    hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, words), dtype=np.uint64, count=len(words))
     if len(words) < n:  # short texts: the whole text is one shingle
-        shingles = [" ".join(words)] if words else []
-    else:
-        shingles = map(" ".join, zip(*(words[k:] for k in range(n)), strict=False))
-    return np.fromiter(map(xxhash.xxh3_64_intdigest, shingles), dtype=np.uint64)
+        return hashes[:0] if not words else np.array([xxhash.xxh3_64_intdigest(" ".join(words))], dtype=np.uint64)
+    count = len(words) - n + 1
+    combined = hashes[:count].copy()
+    for k in range(1, n):
+        combined = combined * _MIX + hashes[k : k + count]
+    return combined
 
 
 def signature(hashes: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """The minimum of each permutation over all shingles (uint32); all 0xFFFFFFFF for a text without shingles."""
-    result = np.full(a.shape[0], np.iinfo(np.uint32).max, dtype=np.uint32)
+    """Per permutation, the top 32 bits of the minimum permuted value over all shingles (uint32); all 0xFFFFFFFF
+    for a text without shingles."""
+    result = np.full(a.shape[0], np.iinfo(np.uint64).max, dtype=np.uint64)
     for start in range(0, hashes.shape[0], chunk):  # bounded memory for very long documents
-        block = hashes[start : start + chunk, None] * a[None, :] + b[None, :]
-        np.minimum(result, (block >> np.uint64(32)).astype(np.uint32).min(axis=0), out=result)
-    return result
+        block = hashes[start : start + chunk, None] * a[None, :]
+        block += b[None, :]
+        np.minimum(result, block.min(axis=0), out=result)
+    return (result >> np.uint64(32)).astype(np.uint32)
 
 
 def band_keys(sig: np.ndarray, config: MinHashConfig) -> list[int]:
