@@ -112,6 +112,24 @@ def read_partition(
     ).fetch_record_batch(rows_per_batch)
 
 
+@contextmanager
+def _committed(con: duckdb.DuckDBPyConnection, message: str | None) -> Iterator[None]:
+    con.execute("BEGIN")
+    try:
+        yield
+        if message:
+            con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _create_if_missing(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
+    empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
+
+
 def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -225,11 +243,9 @@ class Lake:
         `then`: SQL run in the same transaction after the writes (views over what was written).
         """
         with self.connect() as con:
-            con.execute("BEGIN")
-            try:
+            with _committed(con, message):
                 for table, (schema, batches) in tables.items():
-                    empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
-                    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
+                    _create_if_missing(con, table, schema)
                     con.execute(f"DELETE FROM {table} WHERE {key_column} = ?", [key])
                     if callable(batches):
                         reader = con.cursor()
@@ -242,34 +258,19 @@ class Lake:
                             con.unregister("_incoming")
                 for statement in then:
                     con.execute(statement)
-                if message:
-                    con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            return self.snapshot_id(con)
+            return self.snapshot_id(con)  # same session, lock still held: the snapshot this write made
 
     @contextmanager
     def transaction(self, message: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """One lake transaction: committed (with its message) when the block ends, rolled back if it raises."""
-        with self.connect() as con:
-            con.execute("BEGIN")
-            try:
-                yield con
-                if message:
-                    con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self.connect() as con, _committed(con, message):
+            yield con
 
     def create_missing_tables(self, schemas: dict[str, pa.Schema]) -> None:
         """Empty tables with these schemas where none exist yet, so views over them can be created early."""
         with self.connect() as con:
             for table, schema in schemas.items():
-                empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
-                con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
+                _create_if_missing(con, table, schema)
 
     def table_names(self) -> list[str]:
         with self.connect(read_only=True) as con:

@@ -21,13 +21,12 @@ Figures: bench/results/pipeline.{json,md}.
 import argparse
 import json
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from process_timing import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = ROOT.parent / "shared" / "data" / "crawl" / "sample-pages-990.warc.gz"
@@ -75,18 +74,6 @@ def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
     return {"pages": pages, "documents": docs, "kept_english": kept, "kept_any_language": kept_any}
 
 
-def child(command: list[str]) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - wall
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "stdout": done.stdout}
-
-
 def datatrove_kept(out: Path) -> int:
     import gzip
 
@@ -114,12 +101,12 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as scratch:
                 out = Path(scratch) / "datatrove"
                 command = [args.datatrove_python, str(DATATROVE_SCRIPT), str(path), str(out)]
-                runs["datatrove", size].append(child(command))
+                runs["datatrove", size].append(run_child(command))
                 counts["datatrove", size] = {"kept_english": None, "kept_any_language": datatrove_kept(out)}
                 for extractor in ("quality", "fast"):
                     name = f"ours, {extractor} extractor"
                     command = [sys.executable, __file__, str(path), "--datatrove-python", "-", "--child", extractor]
-                    run = child([*command, str(Path(scratch) / extractor)])
+                    run = run_child([*command, str(Path(scratch) / extractor)])
                     counts[name, size] = json.loads(run["stdout"].strip().splitlines()[-1])
                     runs[name, size].append(run)
     pages, small_pages = counts[names[1], "full"]["pages"], counts[names[1], "small"]["pages"]

@@ -34,7 +34,7 @@ def list_rows(recipe: FilterRecipe, filters: list) -> pa.Table:
     return pa.table([list(recipes), list(lists), list(entries)], schema=LISTS_SCHEMA)
 
 
-def _reason_sql(recipe: FilterRecipe, step) -> str:
+def _reason_sql(step) -> str:
     from assets.transforms.filters.rules import sql_case
 
     if step.name == "language":
@@ -50,7 +50,7 @@ def _reason_sql(recipe: FilterRecipe, step) -> str:
 
 
 def verdicts_select(recipe: FilterRecipe, filters: list) -> str:
-    reasons = ",\n    ".join(f"{_reason_sql(recipe, step)} AS {step.name}_reason" for step in filters)
+    reasons = ",\n    ".join(f"{_reason_sql(step)} AS {step.name}_reason" for step in filters)
     first = ", ".join(f"'{step.name}:' || {step.name}_reason" for step in filters)
     return f"""
 WITH lists AS (SELECT list, entry FROM main.{LISTS_TABLE} WHERE recipe = '{recipe.name}'),
