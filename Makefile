@@ -26,10 +26,11 @@ dbt_project/target/manifest.json: $(BIN)/.installed $(DBT_SOURCES)
 
 install: $(BIN)/.installed dbt_project/target/manifest.json
 
-# The Dagster instance that demo runs are recorded in and the UI reads; telemetry off (no network at run time).
-$(DAGSTER_HOME)/dagster.yaml:
+# The Dagster instance that demo runs are recorded in and the UI reads; telemetry off (no network at run time);
+# pools default to one slot: the `gpu` pool (quality_ratings) runs one step at a time across all runs.
+$(DAGSTER_HOME)/dagster.yaml: Makefile
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $@
+	printf 'telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n' > $@
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.demo
@@ -44,6 +45,7 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 
 bench: install
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/rating_bench.py
 
 clean:
 	rm -rf data/lake data/landing .dagster

@@ -5,10 +5,12 @@ import dagster as dg
 from assets.dedup.assets import dedup_clusters, dedup_fingerprints, deduplicated_documents_assets
 from assets.documents.assets import documents
 from assets.filtering.assets import quality_signals
-from assets.filtering.recipes import filtered_documents_assets
+from assets.filtering.recipes import FILTER_RECIPES_DIR, filtered_documents_assets
 from assets.ingestion.assets import ingest_crawl_file
+from assets.rating.assets import annotations, quality_classifier, quality_ratings, rater_model, rating_input_asset
 from assets.statistics.assets import lake_statistics
-from orchestration.jobs import corpus_job, crawl_partition_job, lake_statistics_job
+from assets.transforms.recipes import load_recipes
+from orchestration.jobs import corpus_job, crawl_partition_job, lake_statistics_job, rating_job
 from orchestration.resources import default_resources
 from orchestration.sensors import corpus_automation_sensor, landing_folder_sensor, statistics_automation_sensor
 
@@ -21,9 +23,14 @@ defs = dg.Definitions(
         dedup_fingerprints,
         dedup_clusters,
         *deduplicated_documents_assets(),
+        annotations,
+        rater_model,
+        quality_classifier,
+        rating_input_asset(list(load_recipes(FILTER_RECIPES_DIR).values())),
+        quality_ratings,
         lake_statistics,
     ],
-    jobs=[crawl_partition_job, corpus_job, lake_statistics_job],
+    jobs=[crawl_partition_job, corpus_job, rating_job, lake_statistics_job],
     sensors=[landing_folder_sensor, corpus_automation_sensor, statistics_automation_sensor],
     resources=default_resources(),
 )

@@ -12,7 +12,7 @@ from dotenv import load_dotenv
 
 from assets.transforms.crawl_formats import is_crawl_file_name
 from assets.transforms.recipe_sql import VIEW_SCHEMA
-from orchestration.jobs import CORPUS_JOB, CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB
+from orchestration.jobs import CORPUS_JOB, CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB, RATING_JOB
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource, LandingResource
 from orchestration.sensors import landing_folder_sensor
@@ -43,8 +43,16 @@ def register_new_files(instance: dg.DagsterInstance, landing: LandingResource) -
     return [r.partition_key for r in result.run_requests]
 
 
-def run_demo(defs: dg.Definitions, instance: dg.DagsterInstance, lake: LakeResource, landing: LandingResource) -> dict:
-    """Materialize all crawl partitions present in the landing folder; return rows per lake table."""
+def run_demo(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    lake: LakeResource,
+    landing: LandingResource,
+    rating_ops_config: dict | None = None,
+) -> dict:
+    """Materialize all crawl partitions present in the landing folder, then the corpus, the quality ratings and
+    the statistics; return rows per lake table. `rating_ops_config`: run config of the rating job's ops (e.g. a
+    quicker rater for tests)."""
     stage_samples(landing.folder())
     new = register_new_files(instance, landing)
     print(f"sensor: {len(new)} new crawl file(s) registered" + (f": {', '.join(new)}" if new else ""))
@@ -58,12 +66,14 @@ def run_demo(defs: dg.Definitions, instance: dg.DagsterInstance, lake: LakeResou
         print(f"  {'ok    ' if result.success else 'FAILED'} {key}")
         if not result.success:
             failed.append(key)
-    for job_name, what in (
-        (CORPUS_JOB, "filter recipes, duplicate clusters, corpus views"),
-        (LAKE_STATISTICS_JOB, "dbt statistics"),
+    for job_name, what, ops in (
+        (CORPUS_JOB, "filter recipes, duplicate clusters, corpus views", None),
+        (RATING_JOB, "annotations, rater + classifier (trained, cross-validated), quality ratings", rating_ops_config),
+        (LAKE_STATISTICS_JOB, "dbt statistics", None),
     ):
+        run_config = {**QUIET, "ops": ops} if ops else QUIET
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET
+            instance=instance, raise_on_error=False, run_config=run_config
         )
         print(f"  {'ok    ' if result.success else 'FAILED'} {what}")
         if not result.success:
@@ -77,7 +87,7 @@ def table_counts(lake: LakeResource) -> dict[str, int]:
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' UNION ALL "
             "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lake' "
-            f"AND schema_name IN ('{VIEW_SCHEMA}', 'deduplicated_documents') "
+            f"AND schema_name IN ('main', '{VIEW_SCHEMA}', 'deduplicated_documents') "
             "AND NOT view_name LIKE '%\\_\\_verdicts' ESCAPE '\\' ORDER BY 1, 2"
         ).fetchall()
         return {

@@ -30,3 +30,12 @@ corpus_job = dg.define_asset_job(
     description="Re-decide every filter recipe's view from the stored signals (nothing is measured again), "
     "cluster duplicates over all partitions, and refresh the deduplicated views.",
 )
+
+RATING_JOB = "rating_job"
+
+rating_job = dg.define_asset_job(
+    RATING_JOB,
+    selection=dg.AssetSelection.groups("rating"),
+    description="Load the annotations, train and cross-validate the rater and the fastText quality classifier, "
+    "gate the deduplicated documents, score the new ones (GPU when present) and gate the ratings.",
+)

@@ -54,6 +54,43 @@ class LandingResource(dg.ConfigurableResource):
         )
 
 
+class ModelStoreResource(dg.ConfigurableResource):
+    """Where trained models are kept, one folder per kind and version."""
+
+    path: str = Field(description="Model store folder (local path)")
+
+    def store(self):
+        from assets.transforms.rating.artifacts import ModelStore
+
+        return ModelStore(Path(self.path))
+
+
+class AnnotationsResource(dg.ConfigurableResource):
+    """The annotation files (a folder of *.jsonl) and, optionally, an OpenAI-compatible LLM endpoint that rates
+    more documents by the guidelines. The endpoint is read from environment variables when a run asks for it
+    (unset or empty base URL: off, the default), so a deployment sets them without touching code."""
+
+    path: str = Field(description="Folder of *.jsonl annotation files")
+    endpoint_base_url_env: str = Field(default="CURATOR_ANNOTATOR_BASE_URL", description="e.g. http://host/v1")
+    endpoint_model_env: str = Field(default="CURATOR_ANNOTATOR_MODEL", description="model name to request")
+    endpoint_api_key_env: str = Field(default="CURATOR_ANNOTATOR_API_KEY", description="bearer token, optional")
+
+    def folder(self) -> Path:
+        return Path(self.path)
+
+    def endpoint(self):
+        import os
+
+        from assets.transforms.rating.llm_annotator import ChatEndpoint
+
+        base_url = os.environ.get(self.endpoint_base_url_env, "")
+        if not base_url:
+            return None
+        return ChatEndpoint(
+            base_url, os.environ.get(self.endpoint_model_env, ""), os.environ.get(self.endpoint_api_key_env, "")
+        )
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Configured from the environment at run time (`.env` holds the embedded defaults)."""
     from dagster_dbt import DbtCliResource
@@ -64,4 +101,6 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
         "lake": LakeResource(catalog=dg.EnvVar("CURATOR_LAKE_CATALOG"), data_path=dg.EnvVar("CURATOR_LAKE_DATA_PATH")),
         "landing": LandingResource(path=dg.EnvVar("CURATOR_LANDING_PATH")),
+        "models": ModelStoreResource(path=dg.EnvVar("CURATOR_MODEL_PATH")),
+        "annotations": AnnotationsResource(path=dg.EnvVar("CURATOR_ANNOTATIONS_PATH")),
     }

