@@ -401,3 +401,18 @@ def test_asking_for_llm_annotations_without_an_endpoint_fails_clearly(tmp_path, 
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
     assert "CURATOR_ANNOTATOR_BASE_URL" in failure.message
+
+
+def test_the_fasttext_classifier_scores_high_and_low_texts_and_empty_ones_as_zero():
+    from assets.transforms.rating.quality_classifier import (
+        ClassifierSettings,
+        high_quality_probability,
+        train_classifier,
+    )
+
+    table = load_annotations(ANNOTATIONS)
+    texts, overall = table.column("text").to_pylist(), table.column("overall_score").to_numpy()
+    model = train_classifier(texts[:400], overall[:400], ClassifierSettings())
+    held_out = high_quality_probability(model, texts[400:])
+    assert held_out[overall[400:] >= 4].mean() > held_out[overall[400:] <= 2].mean() + 0.2
+    assert list(high_quality_probability(model, ["", "   \n"])) == [0.0, 0.0]

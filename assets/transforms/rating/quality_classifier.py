@@ -63,10 +63,12 @@ def high_quality_probability(model, texts: list[str]) -> np.ndarray:
     if not texts:
         return np.zeros(0)
     lines = [_line(t) for t in texts]
-    labels, probabilities = model.predict(lines, k=2)
-    out = np.zeros(len(texts))
-    for i, (names, values) in enumerate(zip(labels, probabilities, strict=True)):
-        out[i] = dict(zip(names, values, strict=True)).get(HIGH, 0.0) if lines[i] else 0.0  # no words: no quality
+    worded = [i for i, line in enumerate(lines) if line]  # fastText answers NaN for a text without words
+    out = np.zeros(len(texts))  # no words: no quality
+    if worded:
+        labels, probabilities = model.predict([lines[i] for i in worded], k=2)
+        for i, names, values in zip(worded, labels, probabilities, strict=True):
+            out[i] = dict(zip(names, values, strict=True)).get(HIGH, 0.0)
     return np.clip(out, 0.0, 1.0)
 
 
