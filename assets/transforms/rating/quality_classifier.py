@@ -45,18 +45,33 @@ def train_classifier(texts: list[str], overall: np.ndarray, settings: Classifier
                 line = _line(text)
                 if label >= 0 and line:  # a line with a label and no words makes fastText's loss NaN
                     f.write(f"{HIGH if label else LOW} {line}\n")
-        return fasttext.train_supervised(
-            input=str(path),
-            epoch=settings.epoch,
-            lr=settings.lr,
-            wordNgrams=settings.word_ngrams,
-            dim=settings.dim,
-            bucket=settings.bucket,
-            minCount=settings.min_count,
-            seed=settings.seed,
-            thread=1,
-            verbose=0,
-        )
+        # fastText 0.9.2 (numpy2 wheel) sometimes diverges to "Encountered NaN" once a process has trained and
+        # predicted with other models (seen in the demo run, never in a fresh process): train in a fresh process.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        model_path = Path(tmp) / "model.bin"
+        arguments = {
+            "epoch": settings.epoch,
+            "lr": settings.lr,
+            "wordNgrams": settings.word_ngrams,
+            "dim": settings.dim,
+            "bucket": settings.bucket,
+            "minCount": settings.min_count,
+            "seed": settings.seed,
+            "thread": 1,
+            "verbose": 0,
+        }
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pool.submit(_fit, str(path), str(model_path), arguments).result()
+        fasttext.FastText.eprint = lambda *args, **kwargs: None
+        return fasttext.load_model(str(model_path))
+
+
+def _fit(train_path: str, model_path: str, arguments: dict) -> None:
+    import fasttext
+
+    fasttext.train_supervised(input=train_path, **arguments).save_model(model_path)
 
 
 def high_quality_probability(model, texts: list[str]) -> np.ndarray:
