@@ -46,6 +46,7 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 bench: install
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/rating_bench.py
+	$(BIN)/python bench/mixture_bench.py
 
 clean:
 	rm -rf data/lake data/landing .dagster

@@ -188,17 +188,18 @@ class Lake:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A DuckDB connection with the lake attached as `lake` and selected as the default catalog."""
+    def connect(self, read_only: bool = False, snapshot: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection with the lake attached as `lake` and selected as the default catalog; with
+        `snapshot`, read-only as the lake was at that snapshot (time travel, views included)."""
         with self._lock():
             con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
             try:
-                self._attach(con, read_only)
+                self._attach(con, read_only or snapshot is not None, snapshot)
                 yield con
             finally:
                 con.close()
 
-    def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+    def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, snapshot: int | None = None) -> None:
         con.execute(f"LOAD {_sql_str(str(extension_file('ducklake')))}")
         for scheme in ("postgres", "sqlite"):
             if self.catalog.startswith(scheme + ":"):
@@ -218,7 +219,14 @@ class Lake:
         options = [f"DATA_PATH {_sql_str(self._data_path())}", "DATA_INLINING_ROW_LIMIT 0"]
         if read_only:
             options.append("READ_ONLY")
-        con.execute(f"ATTACH {_sql_str('ducklake:' + catalog)} AS {ALIAS} ({', '.join(options)})")
+        if snapshot is not None:
+            options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
+        try:
+            con.execute(f"ATTACH {_sql_str('ducklake:' + catalog)} AS {ALIAS} ({', '.join(options)})")
+        except duckdb.Error as error:
+            if snapshot is not None and "snapshot" in str(error).lower():
+                raise LakeError(f"lake snapshot {snapshot} cannot be read: {error}") from error
+            raise
         con.execute(f"USE {ALIAS}")
         if is_new:
             for option, value in _PARQUET_OPTIONS.items():
@@ -226,6 +234,27 @@ class Lake:
 
     def snapshot_id(self, con: duckdb.DuckDBPyConnection) -> int:
         return con.execute(f"SELECT id FROM ducklake_current_snapshot({_sql_str(ALIAS)})").fetchone()[0]
+
+    def table_snapshots(self, con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int | None]:
+        """The snapshot that last changed each `main` table (created, inserted into, deleted from), as `con` sees
+        the lake; None for a table that does not exist there."""
+        current = self.snapshot_id(con)
+        ids = dict(
+            con.execute(
+                f"SELECT table_name, table_id FROM ducklake_table_info({_sql_str(ALIAS)}) WHERE schema_id = 0"
+            ).fetchall()
+        )
+        history = con.execute(
+            f"SELECT snapshot_id, changes FROM {ALIAS}.snapshots() WHERE snapshot_id <= ? ORDER BY 1", [current]
+        ).fetchall()
+        last: dict[str, int | None] = {}
+        for table in tables:
+            marks = {str(ids[table]), f"main.{table}"} if table in ids else set()
+            last[table] = max(
+                (sid for sid, changes in history if any(marks & set(v) for v in (changes or {}).values())),
+                default=None,
+            )
+        return last
 
     def replace_partition(
         self,

@@ -12,7 +12,7 @@ from dotenv import load_dotenv
 
 from assets.transforms.crawl_formats import is_crawl_file_name
 from assets.transforms.recipe_sql import VIEW_SCHEMA
-from orchestration.jobs import CORPUS_JOB, CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB, RATING_JOB
+from orchestration.jobs import CORPUS_JOB, CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB, MIXTURE_JOB, RATING_JOB
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource, LandingResource
 from orchestration.sensors import landing_folder_sensor
@@ -50,9 +50,9 @@ def run_demo(
     landing: LandingResource,
     rating_ops_config: dict | None = None,
 ) -> dict:
-    """Materialize all crawl partitions present in the landing folder, then the corpus, the quality ratings and
-    the statistics; return rows per lake table. `rating_ops_config`: run config of the rating job's ops (e.g. a
-    quicker rater for tests)."""
+    """Materialize all crawl partitions present in the landing folder, then the corpus, the quality ratings, the
+    mixture manifests with their shards, and the statistics; return rows per lake table. `rating_ops_config`: run
+    config of the rating job's ops (e.g. a quicker rater for tests)."""
     stage_samples(landing.folder())
     new = register_new_files(instance, landing)
     print(f"sensor: {len(new)} new crawl file(s) registered" + (f": {', '.join(new)}" if new else ""))
@@ -69,6 +69,7 @@ def run_demo(
     for job_name, what, ops in (
         (CORPUS_JOB, "filter recipes, duplicate clusters, corpus views", None),
         (RATING_JOB, "annotations, rater + classifier (trained, cross-validated), quality ratings", rating_ops_config),
+        (MIXTURE_JOB, "mixture manifests and training shards", None),
         (LAKE_STATISTICS_JOB, "dbt statistics", None),
     ):
         run_config = {**QUIET, "ops": ops} if ops else QUIET
@@ -113,6 +114,7 @@ def main() -> int:
     print(f"\nlake catalog: {Path(lake.catalog).resolve() if lake.lake().is_local_catalog else lake.catalog}")
     print(f"lake data:    {lake.data_path}")
     print(f"landing:      {landing.folder().resolve()} (drop .warc/.warc.gz/.jsonl/.jsonl.gz files here)")
+    print(f"shards:       {Path(os.environ['CURATOR_SHARDS_PATH']).resolve()} (one folder per mixture recipe)")
     print("web UI:       make ui   (then open http://127.0.0.1:3000; PORT=... to change)")
     return 1 if summary["failed"] else 0
 

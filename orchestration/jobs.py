@@ -39,3 +39,12 @@ rating_job = dg.define_asset_job(
     description="Load the annotations, train and cross-validate the rater and the fastText quality classifier, "
     "gate the deduplicated documents, score the new ones (GPU when present) and gate the ratings.",
 )
+
+MIXTURE_JOB = "mixture_job"
+
+mixture_job = dg.define_asset_job(
+    MIXTURE_JOB,
+    selection=dg.AssetSelection.groups("mixtures"),
+    description="Compute every mixture recipe's manifest from one pinned lake snapshot, gate it, and write its "
+    "training shards.",
+)

@@ -91,6 +91,15 @@ class AnnotationsResource(dg.ConfigurableResource):
         )
 
 
+class ShardStoreResource(dg.ConfigurableResource):
+    """Where training shards are written: one folder per mixture recipe (local path)."""
+
+    path: str = Field(description="Training shards root folder")
+
+    def folder(self, recipe: str) -> Path:
+        return Path(self.path) / recipe
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Configured from the environment at run time (`.env` holds the embedded defaults)."""
     from dagster_dbt import DbtCliResource
@@ -103,4 +112,5 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "landing": LandingResource(path=dg.EnvVar("CURATOR_LANDING_PATH")),
         "models": ModelStoreResource(path=dg.EnvVar("CURATOR_MODEL_PATH")),
         "annotations": AnnotationsResource(path=dg.EnvVar("CURATOR_ANNOTATIONS_PATH")),
+        "shards": ShardStoreResource(path=dg.EnvVar("CURATOR_SHARDS_PATH")),
     }

@@ -95,3 +95,33 @@ def materialize_partition(assets, instance, resources, key, run_config=None, rai
         run_config=run_config,
         raise_on_error=raise_on_error,
     )
+
+
+@pytest.fixture(scope="session")
+def demo_lake(tmp_path_factory):
+    """`make demo`'s run, twice, on a fresh lake with the definitions' own resources (configured through dg.EnvVar
+    as a deployment would; a quick rater): the lake end-to-end tests read. Returns the run summaries and paths."""
+    from test_rating import ANNOTATIONS, QUICK
+
+    from orchestration.demo import run_demo
+
+    root = tmp_path_factory.mktemp("demo")
+    env = {
+        "CURATOR_LAKE_CATALOG": str(root / "lake" / "catalog.ducklake"),
+        "CURATOR_LAKE_DATA_PATH": str(root / "lake" / "files"),
+        "CURATOR_LANDING_PATH": str(root / "landing"),
+        "CURATOR_MODEL_PATH": str(root / "models"),
+        "CURATOR_ANNOTATIONS_PATH": str(ANNOTATIONS),
+        "CURATOR_SHARDS_PATH": str(root / "shards"),
+    }
+    lake = LakeResource(catalog=env["CURATOR_LAKE_CATALOG"], data_path=env["CURATOR_LAKE_DATA_PATH"])
+    landing = LandingResource(path=env["CURATOR_LANDING_PATH"], settle_seconds=0)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        from orchestration.definitions import defs
+
+        with dg.instance_for_test() as instance:
+            first = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
+            second = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
+    return {"lake": lake, "shards": root / "shards", "first": first, "second": second, "env": env}

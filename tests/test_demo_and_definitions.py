@@ -4,34 +4,15 @@ import subprocess
 import sys
 
 import dagster as dg
-import pytest
-from test_rating import ANNOTATIONS, QUICK
 
-from orchestration.demo import SAMPLES, run_demo
-from orchestration.resources import LakeResource, LandingResource
+from orchestration.demo import SAMPLES
 
+MIXTURE_RECIPES = ("dataman_like", "fineweb_like", "qurating_like")
 SAMPLE_PAGES = 22 + 15 + 16 + 60 + 0 + 670  # small-crawl-a, -b, cc-2020-34 excerpt, sample-pages-60, clipped, jsonl
 
 
-@pytest.fixture
-def env_lake(tmp_path, monkeypatch):
-    """The definitions' own resources, configured through dg.EnvVar as a deployment would."""
-    monkeypatch.setenv("CURATOR_LAKE_CATALOG", str(tmp_path / "lake" / "catalog.ducklake"))
-    monkeypatch.setenv("CURATOR_LAKE_DATA_PATH", str(tmp_path / "lake" / "files"))
-    monkeypatch.setenv("CURATOR_LANDING_PATH", str(tmp_path / "landing"))
-    monkeypatch.setenv("CURATOR_MODEL_PATH", str(tmp_path / "models"))
-    monkeypatch.setenv("CURATOR_ANNOTATIONS_PATH", str(ANNOTATIONS))
-    lake = LakeResource(catalog=str(tmp_path / "lake" / "catalog.ducklake"), data_path=str(tmp_path / "lake" / "files"))
-    return lake, LandingResource(path=str(tmp_path / "landing"), settle_seconds=0)
-
-
-def test_demo_twice_gives_the_same_tables(env_lake):
-    from orchestration.definitions import defs
-
-    lake, landing = env_lake
-    with dg.instance_for_test() as instance:
-        first = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
-        second = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
+def test_demo_twice_gives_the_same_tables(demo_lake):
+    first, second = demo_lake["first"], demo_lake["second"]
     assert first["failed"] == [] and second["failed"] == []
     assert first["tables"] == second["tables"]
     assert first["tables"]["raw_pages"] == SAMPLE_PAGES
@@ -42,6 +23,11 @@ def test_demo_twice_gives_the_same_tables(env_lake):
     assert first["tables"]["quality_signals"] == first["tables"]["documents"]
     assert first["tables"]["annotations"] == 800
     assert first["tables"]["quality_ratings"] == first["tables"]["rating_input"] > 0
+    assert first["tables"]["mixture_summaries"] == len(MIXTURE_RECIPES)
+    for recipe in MIXTURE_RECIPES:
+        assert f"mixture_manifests.{recipe}" in first["tables"]
+        assert (demo_lake["shards"] / recipe / "index.json").is_file()
+    assert first["tables"]["mixture_manifests.fineweb_like"] > 0
 
 
 def test_code_location_loads_without_heavy_imports():
@@ -66,3 +52,7 @@ def test_definitions_validate_and_name_the_lineage():
     upstream = {k.to_user_string() for k in graph.get(dg.AssetKey(["stats", "stg_raw_pages"])).parent_keys}
     assert upstream == {"raw_pages"}
     assert defs.resolve_sensor_def("landing_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+    parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["mixture_manifests", "qurating_like"])).parent_keys}
+    assert parents == {"deduplicated_documents/fineweb", "quality_ratings"}
+    shards = graph.get(dg.AssetKey(["training_shards", "qurating_like"]))
+    assert {k.to_user_string() for k in shards.parent_keys} == {"mixture_manifests/qurating_like"}
