@@ -5,8 +5,9 @@
 Builds a synthetic rated lake (`assets.transforms.mixtures.synthetic`: documents, quality_ratings, dedup_clusters
 and a filter recipe's views, generated in SQL), then for each shipped recipe, pointed at that lake with its budget
 scaled to the synthetic supply, times one manifest: attach the lake at the pinned snapshot, compute (SQL), and
-write the manifest, cells and summary to the lake. Plus a stress recipe: two streams, two phases, demand above
-supply (every cell upsampled to the cap). Each recipe runs in its own process, so none warms another's caches.
+write the manifest, cells and summary to the lake (the asset's own `store_manifest`). Plus a stress recipe: two
+streams, two phases, demand above supply (every cell upsampled to the cap). Each recipe runs in its own process,
+so none warms another's caches.
 Figures: bench/results/mixtures.{json,md}.
 """
 
@@ -71,7 +72,7 @@ def recipes(supply: int) -> dict[str, dict]:
 def child(args) -> None:
     """One manifest, timed by phase; prints JSON."""
     from assets.lakehouse import Lake
-    from assets.mixtures.assets import CELLS_SCHEMA, CELLS_TABLE, SUMMARIES_SCHEMA, SUMMARIES_TABLE
+    from assets.mixtures.assets import store_manifest
     from assets.transforms.mixtures.manifest import INPUT_TABLES, compute_manifest
     from assets.transforms.mixtures.recipe import parse_mixture_recipe
     from assets.transforms.mixtures.synthetic import RECIPE
@@ -85,12 +86,7 @@ def child(args) -> None:
         inputs = lake.table_snapshots(con, INPUT_TABLES)
         result = compute_manifest(con, recipe, snapshot, inputs)
     computed = time.perf_counter()
-    lake.create_missing_tables({CELLS_TABLE: CELLS_SCHEMA, SUMMARIES_TABLE: SUMMARIES_SCHEMA})
-    with lake.transaction(message=f"bench manifest {recipe.name}") as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS mixture_manifests")
-        con.execute(f"DROP TABLE IF EXISTS mixture_manifests.{recipe.name}")
-        con.register("_rows", result.rows)
-        con.execute(f"CREATE TABLE mixture_manifests.{recipe.name} AS SELECT * FROM _rows")
+    store_manifest(lake, recipe, result)
     written = time.perf_counter()
     print(
         json.dumps(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from assets.dedup.assets import DEDUPLICATED_DOCUMENTS
@@ -38,6 +39,7 @@ TARGET_TOLERANCE = 0.01
 class MixtureManifestConfig(dg.Config):
     lake_snapshot: int | None = Field(
         default=None,
+        ge=0,
         description="Compute from this lake snapshot (to reproduce an earlier manifest); default: the current one",
     )
 
@@ -72,6 +74,33 @@ def read_manifest(lake: LakeResource, recipe: str):
     if found is None:
         raise dg.Failure(f"no manifest summary for recipe {recipe!r}: materialize {manifest_key(recipe)} first")
     return rows, json.loads(found[0])
+
+
+def store_manifest(store, recipe: MixtureRecipe, result: mixture.Manifest) -> None:
+    """Replace the recipe's manifest table, cells and summary in one lake transaction."""
+    summary = result.summary
+    cells = result.cells.add_column(0, "recipe", [[recipe.name] * result.cells.num_rows])
+    store.create_missing_tables({CELLS_TABLE: CELLS_SCHEMA, SUMMARIES_TABLE: SUMMARIES_SCHEMA})
+    snapshot = summary["lake_snapshot_id"]
+    with store.transaction(message=f"mixture manifest {recipe.name} from snapshot {snapshot}") as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {MIXTURE_MANIFESTS}")
+        con.execute(f"DROP TABLE IF EXISTS {MIXTURE_MANIFESTS}.{recipe.name}")
+        con.register("_rows", result.rows)
+        con.execute(f"CREATE TABLE {MIXTURE_MANIFESTS}.{recipe.name} AS SELECT * FROM _rows")
+        con.register("_cells", cells)
+        con.execute(f"DELETE FROM {CELLS_TABLE} WHERE recipe = ?", [recipe.name])
+        con.execute(f"INSERT INTO {CELLS_TABLE} BY NAME SELECT * FROM _cells")
+        con.execute(f"DELETE FROM {SUMMARIES_TABLE} WHERE recipe = ?", [recipe.name])
+        con.execute(
+            f"INSERT INTO {SUMMARIES_TABLE} VALUES (?, ?, ?, ?, ?)",
+            [
+                recipe.name,
+                recipe.sha256,
+                snapshot,
+                summary["code_version"],
+                json.dumps(summary, sort_keys=True, separators=(",", ":")),
+            ],
+        )
 
 
 def target_problems(cells, tokens_per_copy_max: dict) -> list[tuple]:
@@ -143,22 +172,7 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             if missing:
                 raise dg.Failure(f"snapshot {snapshot} has no {', '.join(missing)}: materialize the corpus and ratings")
             result = mixture.compute_manifest(con, recipe, snapshot, inputs)
-        summary_json = json.dumps(result.summary, sort_keys=True, separators=(",", ":"))
-        cells = result.cells.add_column(0, "recipe", [[recipe.name] * result.cells.num_rows])
-        store.create_missing_tables({CELLS_TABLE: CELLS_SCHEMA, SUMMARIES_TABLE: SUMMARIES_SCHEMA})
-        with store.transaction(message=f"mixture manifest {recipe.name} from snapshot {snapshot}") as con:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {MIXTURE_MANIFESTS}")
-            con.execute(f"DROP TABLE IF EXISTS {MIXTURE_MANIFESTS}.{recipe.name}")
-            con.register("_rows", result.rows)
-            con.execute(f"CREATE TABLE {MIXTURE_MANIFESTS}.{recipe.name} AS SELECT * FROM _rows")
-            con.register("_cells", cells)
-            con.execute(f"DELETE FROM {CELLS_TABLE} WHERE recipe = ?", [recipe.name])
-            con.execute(f"INSERT INTO {CELLS_TABLE} BY NAME SELECT * FROM _cells")
-            con.execute(f"DELETE FROM {SUMMARIES_TABLE} WHERE recipe = ?", [recipe.name])
-            con.execute(
-                f"INSERT INTO {SUMMARIES_TABLE} VALUES (?, ?, ?, ?, ?)",
-                [recipe.name, recipe.sha256, snapshot, result.summary["code_version"], summary_json],
-            )
+        store_manifest(store, recipe, result)
         summary = result.summary
         by_phase = [
             (p["phase"], d["domain"], d["target_tokens"], d["achieved_tokens"], d["target_share"], d["achieved_share"])
@@ -187,24 +201,25 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             }
         )
         yield expectation_check(CHECK_MANIFEST, key, result.rows, "mixture_manifest")
-        largest = {}
-        for row in result.rows.select(["phase", "tokens", "repeats", "base_weight"]).to_pylist():
-            largest[row["phase"]] = max(largest.get(row["phase"], 0), row["tokens"] * row["base_weight"])
+        contributions = result.rows.append_column(
+            "copy_tokens", pc.multiply(result.rows["tokens"], result.rows["base_weight"].cast(pa.int64()))
+        )
+        largest = {
+            r["phase"]: r["copy_tokens_max"]
+            for r in contributions.group_by("phase").aggregate([("copy_tokens", "max")]).to_pylist()
+        }
         problems = target_problems(result.cells, largest)
-        over_cap = [
-            r["doc_id"]
-            for r in result.rows.group_by("doc_id").aggregate([("repeats", "sum")]).to_pylist()
-            if r["repeats_sum"] > recipe.max_repeats
-        ]
+        per_document = result.rows.group_by("doc_id").aggregate([("repeats", "sum")])["repeats_sum"]
+        over_cap = pc.sum(pc.greater(per_document, recipe.max_repeats)).as_py() or 0
         yield dg.AssetCheckResult(
             check_name=CHECK_TARGETS,
             asset_key=key,
-            passed=not problems and not over_cap,
+            passed=not problems and over_cap == 0,
             metadata={
                 "cells": result.cells.num_rows,
                 "cells_with_shortfall": len(summary["shortfalls"]),
                 "cells_off_target": markdown_table(["phase", "stream", "domain", "target", "gap"], problems[:20]),
-                "documents_over_the_cap": len(over_cap),
+                "documents_over_the_cap": over_cap,
             },
         )
 

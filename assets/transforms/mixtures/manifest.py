@@ -27,9 +27,9 @@ import duckdb
 import pyarrow as pa
 
 from assets.transforms.mixtures.recipe import MixtureRecipe, Stream, split_by_source
+from assets.transforms.recipe_sql import VIEW_SCHEMA
 
-DEDUPLICATED = "deduplicated_documents"
-FILTERED = "filtered_documents"
+DEDUPLICATED = "deduplicated_documents"  # the dedup stage's views, one per filter recipe
 RATINGS = "main.quality_ratings"
 CLUSTERS = "main.dedup_clusters"
 # the base tables a manifest reads, directly or through the recipe views
@@ -96,7 +96,7 @@ def uniform_sql(key_sql: str) -> str:
     return f"(((md5_number_lower({key_sql}) >> 11)::DOUBLE + 0.5) / 9007199254740992.0)"
 
 
-def tokens_sql(recipe: MixtureRecipe, alias: str = "d") -> str:
+def tokens_sql(recipe: MixtureRecipe, alias: str) -> str:
     counting = recipe.token_counting
     if counting.method == "words":
         return f"greatest(1, ceil({alias}.word_count * {counting.tokens_per_word!r}))::BIGINT"
@@ -116,7 +116,7 @@ def removal_rates(con: duckdb.DuckDBPyConnection, filter_recipe: str) -> list[tu
     return con.execute(
         f"""
 SELECT c.cluster_size, count(*) AS clusters, count(*) FILTER (WHERE NOT coalesce(v.kept, FALSE)) AS removed
-FROM {CLUSTERS} AS c LEFT JOIN {FILTERED}.{filter_recipe}__verdicts AS v USING (doc_id)
+FROM {CLUSTERS} AS c LEFT JOIN {VIEW_SCHEMA}.{filter_recipe}__verdicts AS v USING (doc_id)
 WHERE c.is_representative
 GROUP BY 1 ORDER BY 1"""
     ).fetchall()
