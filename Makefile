@@ -1,6 +1,7 @@
 # make demo: set up .venv and materialize the pipeline on the bundled sample crawl
 # make test: lint + the whole test suite
 # make ui:   the Dagster web UI on 127.0.0.1:$(PORT)
+# make screenshot: re-take docs/images/*.png over make demo's runs (headless chromium: apt-get install chromium)
 PYTHON ?= python3.11
 PORT ?= 3000
 VENV := .venv
@@ -10,7 +11,7 @@ export DAGSTER_HOME
 # dagster-dbt runs `dbt` from PATH when it re-parses the project under `dagster dev`
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test ui bench clean
+.PHONY: install demo test ui screenshot bench clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # dagster-dbt reads the dbt manifest when the code location loads: parse whenever models change (offline).
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) \
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests dbt_project/seeds -type f 2>/dev/null) \
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 dbt_project/target/manifest.json: $(BIN)/.installed $(DBT_SOURCES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
@@ -42,6 +43,9 @@ test: install
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+
+screenshot: install $(DAGSTER_HOME)/dagster.yaml
+	CURATOR_SCREENSHOT_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest -q tests/test_webserver.py -k chromium
 
 bench: install
 	$(BIN)/python bench/ingest_bench.py

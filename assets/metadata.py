@@ -8,11 +8,11 @@ def column_schema(schema: pa.Schema) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
 
 
-def markdown_table(columns: list[str], rows: list[tuple]) -> dg.MetadataValue:
+def markdown_table(columns: list[str], rows: list[tuple], max_chars: int = 80) -> dg.MetadataValue:
     def cell(value) -> str:
         text = "" if value is None else str(value)
         text = text.replace("|", "\\|").replace("\n", " ")
-        return text if len(text) <= 80 else text[:77] + "..."
+        return text if len(text) <= max_chars else text[: max_chars - 3] + "..."
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

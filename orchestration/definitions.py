@@ -13,6 +13,7 @@ from assets.statistics.assets import lake_statistics
 from assets.transforms.recipes import load_recipes
 from orchestration.jobs import corpus_job, crawl_partition_job, lake_statistics_job, mixture_job, rating_job
 from orchestration.resources import default_resources
+from orchestration.schedules import daily_new_partitions_schedule
 from orchestration.sensors import corpus_automation_sensor, landing_folder_sensor, statistics_automation_sensor
 
 defs = dg.Definitions(
@@ -34,5 +35,6 @@ defs = dg.Definitions(
     ],
     jobs=[crawl_partition_job, corpus_job, rating_job, mixture_job, lake_statistics_job],
     sensors=[landing_folder_sensor, corpus_automation_sensor, statistics_automation_sensor],
+    schedules=[daily_new_partitions_schedule],
     resources=default_resources(),
 )

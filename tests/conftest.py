@@ -124,4 +124,16 @@ def demo_lake(tmp_path_factory):
         with dg.instance_for_test() as instance:
             first = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
             second = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
-    return {"lake": lake, "shards": root / "shards", "first": first, "second": second, "env": env}
+            metadata = {  # what the UI shows on each asset's latest materialization
+                key.to_user_string(): event.asset_materialization.metadata
+                for key in defs.resolve_asset_graph().get_all_asset_keys()
+                if (event := instance.get_latest_materialization_event(key)) is not None
+            }
+    return {
+        "lake": lake,
+        "shards": root / "shards",
+        "first": first,
+        "second": second,
+        "env": env,
+        "metadata": metadata,
+    }

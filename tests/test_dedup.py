@@ -9,6 +9,7 @@ from conftest import materialize_partition
 from test_gopher_filters import documents as real_documents
 
 from assets.dedup.assets import (
+    CHECK_DEDUPLICATED_EXPECTATIONS,
     CHECK_ONE_CLUSTER_ROW,
     CHECK_ONE_REPRESENTATIVE,
     dedup_clusters,
@@ -178,6 +179,28 @@ def test_deduplicated_view_keeps_one_kept_document_per_cluster(originals, instan
         original = copy.replace("copy", "orig")
         assert (copy in chosen) != (original in chosen)  # exactly one of the two
         assert chosen.get(copy, chosen.get(original)) == 2  # cluster_size kept for rehydration
+
+    # a corpus that breaks its suite (a cluster size lost) stops here: what rates it does not run
+    with lake.connect() as con:
+        con.execute("UPDATE dedup_clusters SET cluster_size = 0 WHERE cluster_size = 2")
+    result = dg.materialize(
+        [deduplicated_documents_asset(recipe), rating_stand_in],
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    [check] = result.get_asset_check_evaluations()
+    assert check.check_name == CHECK_DEDUPLICATED_EXPECTATIONS and not check.passed
+    assert check.metadata["failed_expectations"].value == 1
+    assert check.metadata["unexpected_rows"].value == len(copies_of_kept)
+    assert f"expect_column_values_to_be_between(cluster_size): {len(copies_of_kept)} unexpected" in check.description
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"deduplicated_documents/multilingual"}
+
+
+@dg.asset(deps=[dg.AssetKey(["deduplicated_documents", "multilingual"])])
+def rating_stand_in() -> None:
+    """Stands in for the rating input that reads the deduplicated corpus."""
 
 
 def test_signatures_of_another_minhash_setting_are_never_compared(originals, instance, resources, landing_dir, lake):

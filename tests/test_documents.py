@@ -97,6 +97,9 @@ def test_documents_asset_writes_one_partition_with_its_extractor(instance, resou
     [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == DOCUMENTS]
     assert event.materialization.metadata["dagster/row_count"].value == 22
     assert "| en | 22 |" in event.materialization.metadata["languages"].value
+    suite = {c.check_name: c for c in result.get_asset_check_evaluations()}["documents_expectations"]
+    assert suite.passed and suite.metadata["rows_checked"].value == 22
+    assert suite.metadata["expectations"].value == 13 and suite.severity == dg.AssetCheckSeverity.WARN
 
 
 def test_an_unknown_extractor_is_refused_before_any_data_is_touched(instance, resources, landing_dir, lake):

@@ -1,16 +1,20 @@
-"""The web UI as `make ui` starts it: workspace.yaml loads, the lineage and checks are there over GraphQL.
+"""The web UI as `make ui` starts it: workspace.yaml loads; over GraphQL the lineage runs from raw pages to the
+mixture manifests and the dbt marts with the checks attached; headless Chromium renders the asset graph page.
 
 Runs the README's own command, with PATH untouched, so a code location that only loads from an activated
-virtual environment fails here.
+virtual environment fails here. One server for the module, stopped (its whole process group) at the end.
 """
 
 import json
 import os
+import shutil
 import signal
 import socket
+import struct
 import subprocess
 import time
 import urllib.request
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -24,7 +28,10 @@ QUERY = """{
   }
   workspaceOrError { ... on Workspace { locationEntries { locationOrLoadError {
     __typename ... on PythonError { message } } } } }
+  repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name cronSchedule } sensors { name } } } }
 }"""
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def free_port() -> int:
@@ -43,20 +50,24 @@ def graphql(port: int) -> dict:
         return json.load(response)["data"]
 
 
-@pytest.fixture
-def webserver(tmp_path):
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("ui")
     port = free_port()
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "PORT": str(port),
-        "CURATOR_LAKE_CATALOG": str(tmp_path / "lake" / "catalog.ducklake"),
-        "CURATOR_LAKE_DATA_PATH": str(tmp_path / "lake" / "files"),
-        "CURATOR_LANDING_PATH": str(tmp_path / "landing"),
-    }
+    if os.environ.get("CURATOR_SCREENSHOT_DIR"):  # `make screenshot`: the UI over `make demo`'s runs and lake
+        env = {**os.environ, "PORT": str(port)}
+    else:  # a fresh instance and lake
+        home = tmp_path / "dagster_home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "PORT": str(port),
+            "CURATOR_LAKE_CATALOG": str(tmp_path / "lake" / "catalog.ducklake"),
+            "CURATOR_LAKE_DATA_PATH": str(tmp_path / "lake" / "files"),
+            "CURATOR_LANDING_PATH": str(tmp_path / "landing"),
+        }
     log_path = tmp_path / "dagster-dev.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -68,7 +79,8 @@ def webserver(tmp_path):
             start_new_session=True,  # its own process group: `dagster dev` children go down with it
         )
         try:
-            yield port, process, log_path
+            data = wait_for_workspace(port, process, log_path)
+            yield port, data
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -76,10 +88,10 @@ def webserver(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=15)
+    assert process.returncode is not None
 
 
-def test_web_ui_serves_the_lineage_and_checks(webserver):
-    port, process, log = webserver
+def wait_for_workspace(port: int, process: subprocess.Popen, log: Path) -> dict:
     deadline, data = time.monotonic() + 150, None
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()[-3000:]
@@ -89,9 +101,30 @@ def test_web_ui_serves_the_lineage_and_checks(webserver):
             data = None
         entries = (data or {}).get("workspaceOrError", {}).get("locationEntries") or []
         if data and (data["assetNodes"] or any(e["locationOrLoadError"] for e in entries)):
-            break
+            return data
         time.sleep(2)
-    assert data, f"no answer from the web server on port {port}: {log.read_text()[-3000:]}"
+    raise AssertionError(f"no answer from the web server on port {port}: {log.read_text()[-3000:]}")
+
+
+def has_path(parents: dict[str, set[str]], start: str, goal: str) -> bool:
+    children: dict[str, set[str]] = {}
+    for child, ups in parents.items():
+        for up in ups:
+            children.setdefault(up, set()).add(child)
+    queue, seen = deque([start]), {start}
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            return True
+        for child in children.get(node, ()):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return False
+
+
+def test_web_ui_serves_the_lineage_checks_and_automation(webserver):
+    _, data = webserver
     errors = [
         e["locationOrLoadError"]["message"]
         for e in data["workspaceOrError"]["locationEntries"]
@@ -100,17 +133,110 @@ def test_web_ui_serves_the_lineage_and_checks(webserver):
     assert errors == []
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     parents = {key: {"/".join(d["path"]) for d in n["dependencyKeys"]} for key, n in nodes.items()}
-    assert parents["stats/stg_raw_pages"] == {"raw_pages"}
-    assert "stats/stg_raw_pages" in parents["stats/ingest_funnel"]
-    # one asset per filter recipe file, reading the stored signals and the documents
+
+    # the whole lineage: crawl pages to mixture manifests and their shards, and from every stage into the marts
+    for goal in ("mixture_manifests/fineweb_like", "training_shards/qurating_like", "stats/corpus_funnel"):
+        assert has_path(parents, "raw_pages", goal), goal
     assert parents["filtered_documents/fineweb"] == {"quality_signals", "documents"}
-    assert parents["filtered_documents/multilingual"] == {"quality_signals", "documents"}
-    checks = {c["name"]: c["blocking"] for c in nodes["raw_pages"]["assetChecksOrError"]["checks"]}
-    assert checks == {
+    assert parents["stats/stg_raw_pages"] == {"raw_pages"}
+    assert parents["stats/stg_filter_verdicts"] == {"filtered_documents/fineweb", "filtered_documents/multilingual"}
+    assert parents["stats/stg_mixture_cells"] == {
+        "mixture_manifests/dataman_like",
+        "mixture_manifests/fineweb_like",
+        "mixture_manifests/qurating_like",
+    }
+    assert parents["stats/mixture_composition"] == {"stats/stg_mixture_cells", "stats/stg_mixture_summaries"}
+    for mart in ("filter_removals", "language_distribution", "ratings_by_domain", "dedup_cluster_sizes"):
+        assert f"stats/{mart}" in nodes
+    assert has_path(parents, "quality_ratings", "stats/concept_pairs")
+
+    def checks(key):
+        return {c["name"]: c["blocking"] for c in nodes[key]["assetChecksOrError"]["checks"]}
+
+    assert checks("raw_pages") == {
         "page_ids_unique": True,
         "required_fields_present": True,
         "all_pages_written": True,
         "raw_pages_expectations": True,
     }
-    funnel_checks = {c["name"] for c in nodes["stats/ingest_funnel"]["assetChecksOrError"]["checks"]}
-    assert "unique_ingest_funnel_crawl_file" in funnel_checks
+    assert checks("documents") == {"documents_have_text": True, "documents_expectations": False}
+    assert checks("deduplicated_documents/fineweb") == {"deduplicated_corpus_expectations": True}  # before scoring
+    assert checks("rating_input") == {"rating_input_expectations": True}
+    assert checks("quality_ratings") == {"quality_ratings_expectations": True}  # before the manifests
+    assert checks("mixture_manifests/fineweb_like") == {
+        "mixture_manifest_expectations": True,
+        "targets_met_or_shortfall_recorded": True,
+    }
+    assert "unique_combination_of_columns_corpus_funnel_crawl_file__recipe" in checks("stats/corpus_funnel")
+    assert "expression_is_true_corpus_funnel_kept_documents" in checks("stats/corpus_funnel")
+
+    [repository] = data["repositoriesOrError"]["nodes"]
+    assert {(s["name"], s["cronSchedule"]) for s in repository["schedules"]} == {
+        ("daily_new_partitions_schedule", "0 3 * * *")
+    }
+    assert {s["name"] for s in repository["sensors"]} >= {"landing_folder_sensor", "statistics_automation_sensor"}
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def chromium(*args: str, budget_ms: int = 5000) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",  # tests run as root in CI
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--window-size=1600,1000",
+            f"--virtual-time-budget={budget_ms}",  # virtual time: the page settles, then is captured
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PAGES = {  # screenshot file -> page: the lineage upstream of a mixture manifest, and the whole graph by group
+    "mixture-lineage.png": "assets/mixture_manifests/fineweb_like?view=lineage&lineageScope=upstream&lineageDepth=12",
+    "asset-graph.png": "asset-groups",
+}
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"), reason="no chromium here (apt-get install chromium); CI has it"
+)
+def test_headless_chromium_renders_the_asset_graph(webserver, tmp_path):
+    assert CHROMIUM, "chromium is not installed (apt-get install chromium)"
+    port, _ = webserver
+    # the first-visit newsletter dialog that `dagster dev` shows on 127.0.0.1, dismissed as its Skip button does
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": "mutation { setNuxSeen }"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["data"]["setNuxSeen"] is True
+
+    lineage = f"http://127.0.0.1:{port}/{PAGES['mixture-lineage.png']}"
+    dom = chromium("--dump-dom", lineage)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    for label in ("raw_pages", "documents", "dedup_clusters", "quality_ratings", "fineweb_like"):
+        assert f">{label}<" in dom.stdout, f"{label} is not drawn on the lineage page"
+
+    # the lineage page always; the whole graph too when re-taking the docs' pictures (`make screenshot`)
+    docs = os.environ.get("CURATOR_SCREENSHOT_DIR")
+    folder = Path(docs or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, page in PAGES.items() if docs else [("mixture-lineage.png", PAGES["mixture-lineage.png"])]:
+        shot = folder / name
+        # the docs' pictures wait longer, for every node's materialization and check status to load
+        result = chromium(f"--screenshot={shot}", f"http://127.0.0.1:{port}/{page}", budget_ms=20000 if docs else 5000)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert png_size(shot) == (1600, 1000)
+        assert shot.stat().st_size > 60_000, name  # a drawn graph, not a blank or error page

@@ -9,6 +9,7 @@ from assets.filtering.recipes import FILTER_RECIPES_DIR, recipe_asset_key
 from assets.ingestion.assets import PARTITION_COLUMN
 from assets.lakehouse import read_partition
 from assets.metadata import column_schema, markdown_table
+from assets.quality.checks import expectation_check
 from assets.transforms import dedup
 from assets.transforms.dedup_sql import (
     BAND_KEYS_TABLE,
@@ -28,6 +29,7 @@ DEDUPLICATED_DOCUMENTS = "deduplicated_documents"
 CORPUS_GROUP = "corpus"
 CHECK_ONE_CLUSTER_ROW = "one_row_per_fingerprinted_document"
 CHECK_ONE_REPRESENTATIVE = "one_representative_per_cluster"
+CHECK_DEDUPLICATED_EXPECTATIONS = "deduplicated_corpus_expectations"
 DOCUMENT_COLUMNS = ("doc_id", "crawl_file", "fetch_date", "text")
 SIZE_BUCKETS = ((1, 1), (2, 2), (3, 5), (6, 10), (11, 100), (101, None))
 
@@ -108,6 +110,9 @@ def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, l
             "exact_links": links.get("exact", 0),
             "fuzzy_links": links.get("fuzzy", 0),
             "links_to_older_partitions": older,
+            "links": markdown_table(
+                ["kind", "links found by this partition"], [(k, links.get(k, 0)) for k in ("exact", "fuzzy")]
+            ),
         }
     )
 
@@ -216,25 +221,45 @@ def deduplicated_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
         description=f"The `{recipe.name}` recipe's documents, one per duplicate cluster (a view), with cluster_size "
         "for rehydration.",
         metadata={"dagster/table_name": f"lake.{DEDUPLICATED_DOCUMENTS}.{recipe.name}"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                CHECK_DEDUPLICATED_EXPECTATIONS,
+                asset=key,
+                blocking=True,
+                description="Great Expectations suite expectations/deduplicated_documents.json: one document per "
+                "cluster, sizes kept (blocks scoring)",
+            )
+        ],
     )
     def _deduplicated(context: dg.AssetExecutionContext, lake: LakeResource):
         store = lake.lake()
+        view = f"{DEDUPLICATED_DOCUMENTS}.{recipe.name}"
         with store.transaction(message=f"deduplicated view of recipe {recipe.name}") as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEDUPLICATED_DOCUMENTS}")
-            con.execute(
-                f"CREATE OR REPLACE VIEW {DEDUPLICATED_DOCUMENTS}.{recipe.name} AS {deduplicated_view_sql(recipe)}"
-            )
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {deduplicated_view_sql(recipe)}")
         with store.connect(read_only=True) as con:
-            kept = con.execute(f"SELECT count(*) FROM {DEDUPLICATED_DOCUMENTS}.{recipe.name}").fetchone()[0]
+            corpus = con.execute(f"SELECT * EXCLUDE (text) FROM {view}").to_arrow_table()
             filtered = con.execute(f"SELECT count(*) FROM filtered_documents.{recipe.name}").fetchone()[0]
-        return dg.MaterializeResult(
+            languages = con.execute(
+                f"SELECT language, count(*), sum(word_count) FROM {view} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
+            ).fetchall()
+            sizes = con.execute(f"SELECT cluster_size, count(*) FROM {view} GROUP BY 1 ORDER BY 1 LIMIT 20").fetchall()
+            preview = con.execute(
+                f"SELECT url, language, word_count, cluster_size, left(text, 80) FROM {view} LIMIT 5"
+            ).fetchall()
+        kept = corpus.num_rows
+        yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": kept,
                 "filtered_documents": filtered,
                 "duplicates_removed": filtered - kept,
                 "duplicate_rate": round((filtered - kept) / filtered, 4) if filtered else None,
+                "languages": markdown_table(["language", "documents", "words"], languages),
+                "cluster_sizes": markdown_table(["cluster size", "documents kept"], sizes),
+                "preview": markdown_table(["url", "language", "words", "cluster size", "text"], preview),
             }
         )
+        yield expectation_check(CHECK_DEDUPLICATED_EXPECTATIONS, key, corpus, DEDUPLICATED_DOCUMENTS)
 
     return _deduplicated
 

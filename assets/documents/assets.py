@@ -8,6 +8,7 @@ from pydantic import Field
 from assets.ingestion.assets import PARTITION_COLUMN, RAW_PAGES
 from assets.lakehouse import read_partition
 from assets.metadata import column_schema, markdown_table
+from assets.quality.checks import expectation_check
 from assets.transforms import schemas
 from assets.transforms.documents import PAGE_COLUMNS, documents_from_pages
 from assets.transforms.extract import ExtractionMode, extractor_name
@@ -16,6 +17,7 @@ from orchestration.resources import LakeResource
 
 DOCUMENTS = "documents"
 CHECK_TEXT_PRESENT = "documents_have_text"
+CHECK_EXPECTATIONS = "documents_expectations"
 
 
 class DocumentsConfig(dg.Config):
@@ -33,7 +35,14 @@ class DocumentsConfig(dg.Config):
     kinds={"ducklake", "parquet"},
     description="Main text of each page (or the crawl's own text), its language (lid.176) and size counts.",
     metadata={"dagster/column_schema": column_schema(schemas.DOCUMENTS), "dagster/table_name": "lake.main.documents"},
-    check_specs=[dg.AssetCheckSpec(CHECK_TEXT_PRESENT, asset=DOCUMENTS, blocking=True, description="no empty text")],
+    check_specs=[
+        dg.AssetCheckSpec(CHECK_TEXT_PRESENT, asset=DOCUMENTS, blocking=True, description="no empty text"),
+        dg.AssetCheckSpec(
+            CHECK_EXPECTATIONS,
+            asset=DOCUMENTS,
+            description="Great Expectations suite expectations/documents.json over the partition (warns)",
+        ),
+    ],
 )
 def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: LakeResource):
     key = context.partition_key
@@ -63,6 +72,7 @@ def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: 
         preview = con.execute(
             f"SELECT url, language, word_count, left(text, 80) FROM {DOCUMENTS} {where} LIMIT 5", [key]
         ).fetchall()
+        written = con.execute(f"SELECT * EXCLUDE (text) FROM {DOCUMENTS} {where}", [key]).to_arrow_table()
     context.log.info(f"{key}: {docs} documents from {pages} pages in {seconds:.1f} s")
     yield dg.MaterializeResult(
         metadata={
@@ -76,3 +86,4 @@ def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: 
         }
     )
     yield dg.AssetCheckResult(check_name=CHECK_TEXT_PRESENT, passed=empty == 0, metadata={"empty_texts": empty})
+    yield expectation_check(CHECK_EXPECTATIONS, DOCUMENTS, written, DOCUMENTS, severity=dg.AssetCheckSeverity.WARN)

@@ -7,6 +7,7 @@ model versions, devices, counts)."""
 import hashlib
 import json
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -259,6 +260,7 @@ def rater_model(
     _register_model(lake, "rater", version, path, table.num_rows, metrics)
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": table.num_rows,
             "version": version,
             "reused": device == "-",
             "path": dg.MetadataValue.path(str(path)),
@@ -326,12 +328,15 @@ def quality_classifier(
     else:
         path = store.folder("quality_classifier", version)
     _register_model(lake, "quality_classifier", version, path, table.num_rows, metrics)
+    labels = Counter("high (>= 4)" if o >= 4 else "low (<= 2)" if o <= 2 else "left out (3)" for o in overall)
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": table.num_rows,
             "version": version,
             "path": dg.MetadataValue.path(str(path)),
             "annotations": table.num_rows,
             **metrics,
+            "training_labels": markdown_table(["label (overall score)", "annotations"], sorted(labels.items())),
         }
     )
 
@@ -373,7 +378,18 @@ def rating_input_asset(recipes: list[FilterRecipe]) -> dg.AssetsDefinition:
                 f"SELECT doc_id, crawl_file, length(text)::BIGINT AS text_chars, md5(coalesce(text, '')) AS text_hash, "
                 f"language, language_score::DOUBLE AS language_score FROM main.{RATING_INPUT}"
             ).to_arrow_table()
-        yield dg.MaterializeResult(metadata={"dagster/row_count": profile.num_rows})
+            languages = con.execute(
+                f"SELECT language, count(*), sum(length(text)) FROM main.{RATING_INPUT} GROUP BY 1 ORDER BY 2 DESC, 1 "
+                "LIMIT 10"
+            ).fetchall()
+            preview = con.execute(f"SELECT url, language, left(text, 80) FROM main.{RATING_INPUT} LIMIT 5").fetchall()
+        yield dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": profile.num_rows,
+                "languages": markdown_table(["language", "documents", "characters"], languages),
+                "preview": markdown_table(["url", "language", "text"], preview),
+            }
+        )
         yield expectation_check(CHECK_RATING_INPUT, RATING_INPUT, profile, "rating_input")
 
     return _rating_input

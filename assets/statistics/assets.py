@@ -1,34 +1,127 @@
-"""dbt models over the lake as Dagster assets: downstream of the Python assets, their dbt tests as checks."""
+"""dbt models over the lake as Dagster assets: downstream of the Python assets, their dbt tests as checks, and
+each model's row count, preview and distribution as metadata."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from assets.dedup.assets import DEDUPLICATED_DOCUMENTS
+from assets.filtering.recipes import FILTER_RECIPES_DIR, recipe_asset_key
 from assets.lakehouse import install_extensions
+from assets.mixtures.assets import (
+    CELLS_SCHEMA,
+    CELLS_TABLE,
+    MIXTURE_RECIPES_DIR,
+    SUMMARIES_SCHEMA,
+    SUMMARIES_TABLE,
+    manifest_key,
+)
+from assets.statistics.glance import model_metadata
 from assets.statistics.project import EXTENSION_DIR, dbt_project
+from assets.transforms import schemas
+from assets.transforms.dedup import CLUSTERS
+from assets.transforms.mixtures.recipe import load_mixture_recipes
+from assets.transforms.rating import scoring
+from assets.transforms.recipes import load_recipes
 from orchestration.resources import LakeResource
 
 STATISTICS_GROUP = "statistics"
 
+# The lake tables dbt reads through `source()`: created empty (with their schema) where a stage has not run yet.
+SOURCE_TABLES = {
+    "raw_pages": schemas.RAW_PAGES,
+    "quarantine": schemas.QUARANTINE,
+    "crawl_files": schemas.CRAWL_FILES,
+    "documents": schemas.DOCUMENTS,
+    "dedup_clusters": CLUSTERS,
+    "quality_ratings": scoring.SCHEMA,
+    CELLS_TABLE: CELLS_SCHEMA,
+    SUMMARIES_TABLE: SUMMARIES_SCHEMA,
+}
+
 
 class StatisticsTranslator(DagsterDbtTranslator):
+    """Joins the dbt lineage to the Python assets: the per-recipe relations that staging models find in the lake
+    at run time become deps on every recipe's asset, and the tables all mixture recipes write (one source key
+    each) fan out to every `mixture_manifests/<recipe>` asset."""
+
+    def __init__(
+        self,
+        model_deps: Mapping[str, Sequence[dg.AssetKey]] = {},
+        fanned_sources: Mapping[dg.AssetKey, Sequence[dg.AssetKey]] = {},
+    ):
+        super().__init__()
+        self._model_deps = model_deps
+        self._fanned_sources = fanned_sources
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] != "model":
+            return spec
+        deps = []
+        for dep in spec.deps:
+            fanned = self._fanned_sources.get(dep.asset_key)
+            deps += [dg.AssetDep(key) for key in fanned] if fanned is not None else [dep]
+        deps += [dg.AssetDep(key) for key in self._model_deps.get(props["name"], ())]
+        return spec.replace_attributes(deps=deps, group_name=STATISTICS_GROUP)
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return STATISTICS_GROUP
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return dg.AutomationCondition.on_missing()  # no upstream: loaded once, so models over it can run
         return dg.AutomationCondition.eager()  # refresh once upstream lake tables change
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=StatisticsTranslator())
-def lake_statistics(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
-    """`dbt build` (models and their data tests) against the lake, which the run holds for the duration."""
-    store = lake.lake()
-    catalog, data_path = store.attach_target()
-    os.environ["CURATOR_LAKE_CATALOG"] = catalog  # read by dbt_project/profiles.yml in the dbt subprocess
-    os.environ["CURATOR_LAKE_DATA_PATH"] = data_path
-    os.environ["CURATOR_DUCKDB_EXTENSION_DIR"] = str(install_extensions(EXTENSION_DIR))
-    with store.exclusive():
-        yield from dbt.cli(["build"], context=context).stream()
+def statistics_translator(filter_recipes: Iterable[str], mixture_recipes: Iterable[str]) -> StatisticsTranslator:
+    filters, mixtures = sorted(filter_recipes), sorted(mixture_recipes)
+    manifests = [manifest_key(name) for name in mixtures]
+    return StatisticsTranslator(
+        model_deps={
+            "stg_filter_verdicts": [recipe_asset_key(name) for name in filters],
+            "stg_filter_failures": [recipe_asset_key(name) for name in filters],
+            "stg_deduplicated_documents": [dg.AssetKey([DEDUPLICATED_DOCUMENTS, name]) for name in filters],
+            "stg_mixture_manifests": manifests,
+        },
+        fanned_sources={dg.AssetKey(CELLS_TABLE): manifests, dg.AssetKey(SUMMARIES_TABLE): manifests},
+    )
+
+
+def statistics_assets(filter_folder=FILTER_RECIPES_DIR, mixture_folder=MIXTURE_RECIPES_DIR) -> dg.AssetsDefinition:
+    """The dbt project as one multi-asset; the recipe folders name the per-recipe assets its models read."""
+    filters = load_recipes(filter_folder)
+    mixtures = load_mixture_recipes(mixture_folder, set(filters))
+    translator = statistics_translator(filters, mixtures)
+
+    @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+    def lake_statistics(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
+        """`dbt build` (seeds, models, unit and data tests) against the lake, which the run holds meanwhile; then
+        each model's row count, preview and distribution read back from the lake."""
+        store = lake.lake()
+        store.create_missing_tables(SOURCE_TABLES)
+        catalog, data_path = store.attach_target()
+        os.environ["CURATOR_LAKE_CATALOG"] = catalog  # read by dbt_project/profiles.yml in the dbt subprocess
+        os.environ["CURATOR_LAKE_DATA_PATH"] = data_path
+        os.environ["CURATOR_DUCKDB_EXTENSION_DIR"] = str(install_extensions(EXTENSION_DIR))
+        with store.exclusive():
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            events = list(invocation.stream())
+        with store.connect(read_only=True) as con:
+            for event in events:
+                if isinstance(event, dg.Output):
+                    key = context.asset_key_for_output(event.output_name)
+                    event = event.with_metadata({**event.metadata, **model_metadata(con, key.path[-1])})
+                yield event
+        if not invocation.is_successful():
+            error = invocation.get_error()
+            raise dg.Failure(description=f"dbt build failed: {error}" if error else "dbt build failed")
+
+    return lake_statistics
+
+
+lake_statistics = statistics_assets()

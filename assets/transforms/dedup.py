@@ -104,6 +104,18 @@ BAND_KEYS = pa.schema(
 )
 
 
+CLUSTERS = pa.schema(  # what dedup_sql's cluster statements write: one row per fingerprinted document
+    [
+        ("doc_id", pa.string()),
+        ("crawl_file", pa.string()),
+        ("cluster_id", pa.string()),  # the representative's doc_id
+        ("cluster_size", pa.int32()),
+        ("is_representative", pa.bool_()),
+        ("match_kind", pa.string()),  # unique | exact | fuzzy
+    ]
+)
+
+
 SIGNATURES_WITH_CONFIG = SIGNATURES.append(pa.field("minhash_config", pa.string()))
 BAND_KEYS_WITH_CONFIG = BAND_KEYS.append(pa.field("minhash_config", pa.string()))
 PAIRS = pa.schema(
