@@ -20,7 +20,9 @@ def build_statistics(instance, resources, selection=None):
     )
 
 
-def test_funnel_counts_each_crawl_partition_all_dbt_tests_pass_and_a_broken_key_fails(instance, resources, landing_dir, lake):
+def test_funnel_counts_each_crawl_partition_all_dbt_tests_pass_and_a_broken_key_fails(
+    instance, resources, landing_dir, lake
+):
     for name in ("small-crawl-a.warc.gz", "malformed-clipped-record.warc.gz"):
         land(landing_dir, name)
         materialize(instance, resources, name)

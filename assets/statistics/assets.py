@@ -67,7 +67,7 @@ class StatisticsTranslator(DagsterDbtTranslator):
             fanned = self._fanned_sources.get(dep.asset_key)
             deps += [dg.AssetDep(key) for key in fanned] if fanned is not None else [dep]
         deps += [dg.AssetDep(key) for key in self._model_deps.get(props["name"], ())]
-        return spec.replace_attributes(deps=deps, group_name=STATISTICS_GROUP)
+        return spec.replace_attributes(deps=deps)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return STATISTICS_GROUP

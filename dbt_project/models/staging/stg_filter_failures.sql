@@ -6,10 +6,10 @@
 -- filter of the recipe (NULL when it passes); UNPIVOT drops the passes.
 with failures as (
 
-    {% set names = lake_relations('filtered_documents', '__verdicts') %}
-    {% for name in names %}
+    {% set suffix = '__verdicts' %}
+    {% for name in lake_relations('filtered_documents', suffix) %}
         select
-            '{{ name[:-10] }}' as recipe,
+            '{{ name[:(name | length) - (suffix | length)] }}' as recipe,
             doc_id,
             crawl_file,
             regexp_replace(filter_column, '_reason$', '') as filter,
