@@ -1,6 +1,7 @@
 # make demo: set up .venv and materialize the pipeline on the bundled sample crawl
 # make test: lint + the whole test suite
-# make ui:   the Dagster web UI on 127.0.0.1:$(PORT)
+# make ui:   the Dagster web UI on 127.0.0.1:$(PORT), behind the origin guard (orchestration/ui.py)
+# make maintain: expire old lake snapshots (not those a manifest pins), merge small files, delete unused ones
 # make screenshot: re-take docs/images/*.png over make demo's runs (headless chromium: apt-get install chromium)
 PYTHON ?= python3.11
 PORT ?= 3000
@@ -11,7 +12,7 @@ export DAGSTER_HOME
 # dagster-dbt runs `dbt` from PATH when it re-parses the project under `dagster dev`
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test ui screenshot bench clean
+.PHONY: install demo test ui screenshot bench clean maintain
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,11 +28,11 @@ dbt_project/target/manifest.json: $(BIN)/.installed $(DBT_SOURCES)
 
 install: $(BIN)/.installed dbt_project/target/manifest.json
 
-# The Dagster instance that demo runs are recorded in and the UI reads; telemetry off (no network at run time);
-# pools default to one slot: the `gpu` pool (quality_ratings) runs one step at a time across all runs.
-$(DAGSTER_HOME)/dagster.yaml: Makefile
-	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n' > $@
+# The Dagster instance that demo runs are recorded in and the UI reads (orchestration/instance.py writes it):
+# telemetry off (no network at run time); pools default to one slot (the `gpu` pool runs one step at a time
+# across all runs); run monitoring on, so a killed run ends as failed and the pool slots it held come back.
+$(DAGSTER_HOME)/dagster.yaml: Makefile orchestration/instance.py
+	$(BIN)/python -m orchestration.instance $@
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.demo
@@ -42,7 +43,10 @@ test: install
 	$(BIN)/python -m pytest
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+	$(BIN)/python -m orchestration.ui --host 127.0.0.1 --port $(PORT)
+
+maintain: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m orchestration.demo --maintain
 
 screenshot: install $(DAGSTER_HOME)/dagster.yaml
 	CURATOR_SCREENSHOT_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest -q tests/test_webserver.py -k chromium

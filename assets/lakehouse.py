@@ -1,13 +1,19 @@
 """DuckLake access for assets, dbt and benchmarks. Free of Dagster.
 
-The catalog is a DuckDB file by default (`data/lake/catalog.ducklake`), or any DuckLake metadata URL
-(`postgres:dbname=...`, `sqlite:/path`). A DuckDB catalog file admits one process at a time, so sessions on a
-local catalog file take an exclusive file lock: parallel partition runs wait their turn instead of failing.
+The embedded default catalog is a SQLite file (`sqlite:data/lake/catalog.sqlite`) in WAL mode: any number of
+processes read it (a plain DuckDB client included) while the pipeline writes, and the pipeline writes while they
+read. Pipeline writers take an exclusive file lock beside the catalog, so parallel partition runs wait their turn
+instead of conflicting. A DuckDB catalog file (a plain path, e.g. `catalog.ducklake`) admits one process at a
+time, so every session on it takes the lock; server catalogs (`postgres:dbname=...`) take none.
 Extensions load from the installed `duckdb-extension-*` packages: nothing is downloaded at run time.
 """
 
 import fcntl
+import os
 import queue
+import shutil
+import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,9 +27,14 @@ import pyarrow as pa
 
 ALIAS = "lake"
 BatchSource = Iterable[pa.RecordBatch | pa.Table] | Callable[[duckdb.DuckDBPyConnection], Iterable[pa.RecordBatch]]
-_REMOTE_CATALOGS = ("postgres:", "sqlite:", "mysql:")
+_REMOTE_CATALOGS = ("postgres:", "mysql:")
+_SQLITE = "sqlite:"
+# DuckDB derives an extension's entry point from its file name; these packages ship a file named by the alias
+_ENTRY_NAMES = {"sqlite": "sqlite_scanner", "postgres": "postgres_scanner"}
 _PARQUET_OPTIONS = {"parquet_compression": "zstd", "parquet_compression_level": "1"}  # ~6x smaller than HTML
 _END = object()
+_HELD: dict[Path, int] = {}  # writer locks this process holds, by lock file: sessions inside exclusive() re-enter
+_HELD_GUARD = threading.Lock()
 
 
 class LakeError(RuntimeError):
@@ -45,6 +56,23 @@ def extension_file(name: str) -> Path:
     return path
 
 
+def loadable_extension(name: str) -> Path:
+    """The packaged extension under the file name DuckDB expects (`sqlite_scanner` for `sqlite`): a copy kept in
+    this environment's own prefix, written atomically so that a process loading it never sees it half-written."""
+    source = extension_file(name)
+    entry = _ENTRY_NAMES.get(name)
+    if entry is None:
+        return source
+    folder = Path(sys.prefix) / "var" / "curator-duckdb-extensions" / f"v{duckdb.__version__}"
+    target = folder / f"{entry}.duckdb_extension"
+    if not target.is_file() or target.stat().st_size != source.stat().st_size:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".{entry}.{os.getpid()}.tmp"
+        shutil.copyfile(source, staged)
+        os.replace(staged, target)  # a loaded copy keeps its inode: replacing never breaks a running process
+    return target
+
+
 def install_extensions(directory: Path, names: Iterable[str] = ("ducklake",)) -> Path:
     """Install packaged extensions into an extension directory, for tools (dbt) that LOAD them by name offline."""
     directory = Path(directory).resolve()
@@ -52,7 +80,7 @@ def install_extensions(directory: Path, names: Iterable[str] = ("ducklake",)) ->
     con = duckdb.connect(config={"extension_directory": str(directory), "autoinstall_known_extensions": False})
     try:
         for name in names:
-            con.execute(f"INSTALL {_sql_str(str(extension_file(name)))}")
+            con.execute(f"INSTALL {_sql_str(str(loadable_extension(name)))}")
     finally:
         con.close()
     return directory
@@ -130,6 +158,16 @@ def _create_if_missing(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Sc
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
 
 
+def _write_ahead_log(path: Path) -> None:
+    """SQLite in WAL mode: readers never block the writer and the writer never blocks readers (persistent)."""
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            con.execute("PRAGMA journal_mode=WAL")
+    finally:
+        con.close()
+
+
 def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -142,14 +180,31 @@ class Lake:
 
     @property
     def is_local_catalog(self) -> bool:
+        """A catalog in a file on this machine (SQLite or DuckDB), as opposed to a database server."""
         return not self.catalog.startswith(_REMOTE_CATALOGS)
 
+    @property
+    def is_sqlite_catalog(self) -> bool:
+        return self.catalog.startswith(_SQLITE)
+
     def _catalog_path(self) -> Path:
-        return Path(self.catalog).resolve()
+        return Path(self.catalog.removeprefix(_SQLITE)).resolve()
 
     def attach_target(self) -> tuple[str, str]:
         """(catalog, data path) with local paths made absolute, for tools running in another directory."""
-        return (str(self._catalog_path()) if self.is_local_catalog else self.catalog), self._data_path()
+        if not self.is_local_catalog:
+            return self.catalog, self._data_path()
+        prefix = _SQLITE if self.is_sqlite_catalog else ""
+        return prefix + str(self._catalog_path()), self._data_path()
+
+    def catalog_extensions(self) -> tuple[str, ...]:
+        """The DuckDB extensions that attaching this lake needs."""
+        names = ["ducklake"]
+        if self.is_sqlite_catalog:
+            names.append("sqlite")
+        elif self.catalog.startswith("postgres:"):
+            names.append("postgres")
+        return tuple(names)
 
     def _data_path(self) -> str:
         if "://" in self.data_path:
@@ -163,11 +218,24 @@ class Lake:
             yield
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
-        if not self.is_local_catalog:
+    def _lock(self, writing: bool = True) -> Iterator[None]:
+        """The pipeline's writer lock. Readers of a SQLite catalog need none (WAL lets them read during a write);
+        every session on a DuckDB catalog file needs it (one process at a time); servers arbitrate themselves."""
+        if not self.is_local_catalog or (self.is_sqlite_catalog and not writing):
             yield
             return
         lock_path = self._catalog_path().with_name(self._catalog_path().name + ".lock")
+        with _HELD_GUARD:
+            held = _HELD.get(lock_path, 0)
+            if held:  # this process holds it already (a session inside `exclusive()`): re-enter
+                _HELD[lock_path] = held + 1
+        if held:
+            try:
+                yield
+            finally:
+                with _HELD_GUARD:
+                    _HELD[lock_path] -= 1
+            return
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_s
         with open(lock_path, "a") as handle:
@@ -182,28 +250,31 @@ class Lake:
                             f"{self.lock_timeout_s:.0f} s ({lock_path})"
                         ) from None
                     time.sleep(0.05)
+            with _HELD_GUARD:
+                _HELD[lock_path] = 1
             try:
                 yield
             finally:
+                with _HELD_GUARD:
+                    del _HELD[lock_path]
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def connect(self, read_only: bool = False, snapshot: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A DuckDB connection with the lake attached as `lake` and selected as the default catalog; with
         `snapshot`, read-only as the lake was at that snapshot (time travel, views included)."""
-        with self._lock():
+        read_only = read_only or snapshot is not None
+        with self._lock(writing=not read_only):
             con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
             try:
-                self._attach(con, read_only or snapshot is not None, snapshot)
+                self._attach(con, read_only, snapshot)
                 yield con
             finally:
                 con.close()
 
     def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, snapshot: int | None = None) -> None:
-        con.execute(f"LOAD {_sql_str(str(extension_file('ducklake')))}")
-        for scheme in ("postgres", "sqlite"):
-            if self.catalog.startswith(scheme + ":"):
-                con.execute(f"LOAD {_sql_str(str(extension_file(scheme if scheme == 'sqlite' else 'postgres')))}")
+        for name in self.catalog_extensions():
+            con.execute(f"LOAD {_sql_str(str(loadable_extension(name)))}")
         if self._data_path().startswith(("s3://", "gs://", "az://", "http")):
             con.execute(f"LOAD {_sql_str(str(extension_file('httpfs')))}")
         catalog = self.catalog
@@ -216,6 +287,10 @@ class Lake:
             path.parent.mkdir(parents=True, exist_ok=True)
             Path(self._data_path()).mkdir(parents=True, exist_ok=True)
             catalog = str(path)
+            if self.is_sqlite_catalog:
+                catalog = _SQLITE + catalog
+                if not read_only:
+                    _write_ahead_log(path)
         options = [f"DATA_PATH {_sql_str(self._data_path())}", "DATA_INLINING_ROW_LIMIT 0"]
         if read_only:
             options.append("READ_ONLY")

@@ -153,7 +153,7 @@ def child_ours(lake_dir: Path, out: Path, min_similarity: float) -> None:
     from orchestration.partitions import CRAWL_FILES
     from orchestration.resources import LakeResource
 
-    lake = LakeResource(catalog=str(lake_dir / "catalog.ducklake"), data_path=str(lake_dir / "files"))
+    lake = LakeResource(catalog="sqlite:" + str(lake_dir / "catalog.sqlite"), data_path=str(lake_dir / "files"))
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(CRAWL_FILES.name, ["corpus.jsonl.gz"])
@@ -242,7 +242,7 @@ def prepare_lake(corpus: Path, lake_dir: Path) -> None:
     from orchestration.partitions import CRAWL_FILES
     from orchestration.resources import LakeResource, LandingResource
 
-    lake = LakeResource(catalog=str(lake_dir / "catalog.ducklake"), data_path=str(lake_dir / "files"))
+    lake = LakeResource(catalog="sqlite:" + str(lake_dir / "catalog.sqlite"), data_path=str(lake_dir / "files"))
     resources = {"lake": lake, "landing": LandingResource(path=str(corpus.parent), settle_seconds=0)}
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(CRAWL_FILES.name, [corpus.name])

@@ -62,7 +62,7 @@ def ours_parse_only(path: Path):
 def ours_into_lake(path: Path):
     folder = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     try:
-        lake = Lake(str(folder / "catalog.ducklake"), str(folder / "files"))
+        lake = Lake("sqlite:" + str(folder / "catalog.sqlite"), str(folder / "files"))
         read, batches = read_crawl_file(path)
         lake.replace_partition(
             "crawl_file",

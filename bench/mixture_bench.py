@@ -119,7 +119,7 @@ def main() -> None:
     from assets.transforms.mixtures.synthetic import RECIPE, build_synthetic_lake
 
     with tempfile.TemporaryDirectory(prefix="mixture-bench-") as tmp:
-        lake = Lake(f"{tmp}/catalog.ducklake", f"{tmp}/files")
+        lake = Lake(f"sqlite:{tmp}/catalog.sqlite", f"{tmp}/files")
         started = time.perf_counter()
         build_synthetic_lake(lake, args.documents, seed=0)
         build_s = time.perf_counter() - started

@@ -52,7 +52,9 @@ def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
     landing = workdir / "landing"
     landing.mkdir(parents=True)
     shutil.copy2(warc, landing / warc.name)
-    lake = LakeResource(catalog=str(workdir / "lake" / "catalog.ducklake"), data_path=str(workdir / "lake" / "files"))
+    lake = LakeResource(
+        catalog="sqlite:" + str(workdir / "lake" / "catalog.sqlite"), data_path=str(workdir / "lake" / "files")
+    )
     resources = {"lake": lake, "landing": LandingResource(path=str(landing), settle_seconds=0)}
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     with dg.DagsterInstance.ephemeral() as instance:

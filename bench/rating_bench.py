@@ -84,7 +84,7 @@ def ours(args) -> dict:
     )
     scorer.encoder.embed(["load the model"])
     scorer.tokens_embedded = 0
-    lake = Lake(str(Path(args.work) / "lake" / "catalog.ducklake"), str(Path(args.work) / "lake" / "files"))
+    lake = Lake("sqlite:" + str(Path(args.work) / "lake" / "catalog.sqlite"), str(Path(args.work) / "lake" / "files"))
     loaded = time.perf_counter()
     with lake.connect(read_only=True) as con:
         docs = con.execute(
@@ -138,7 +138,7 @@ def prepare(work: Path, device: str) -> None:
             "language_score": pa.array(scores, pa.float32()),
         }
     )
-    lake = Lake(str(work / "lake" / "catalog.ducklake"), str(work / "lake" / "files"))
+    lake = Lake("sqlite:" + str(work / "lake" / "catalog.sqlite"), str(work / "lake" / "files"))
     with lake.transaction("bench documents") as con:
         con.register("_docs", table)
         con.execute("CREATE TABLE documents AS SELECT * FROM _docs")

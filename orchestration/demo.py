@@ -12,7 +12,15 @@ from dotenv import load_dotenv
 
 from assets.transforms.crawl_formats import is_crawl_file_name
 from assets.transforms.recipe_sql import VIEW_SCHEMA
-from orchestration.jobs import CORPUS_JOB, CRAWL_PARTITION_JOB, LAKE_STATISTICS_JOB, MIXTURE_JOB, RATING_JOB
+from orchestration.instance import recover_abandoned_runs, run_tags
+from orchestration.jobs import (
+    CORPUS_JOB,
+    CRAWL_PARTITION_JOB,
+    LAKE_MAINTENANCE_JOB,
+    LAKE_STATISTICS_JOB,
+    MIXTURE_JOB,
+    RATING_JOB,
+)
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LakeResource, LandingResource
 from orchestration.sensors import landing_folder_sensor
@@ -53,6 +61,9 @@ def run_demo(
     """Materialize all crawl partitions present in the landing folder, then the corpus, the quality ratings, the
     mixture manifests with their shards, and the statistics; return rows per lake table. `rating_ops_config`: run
     config of the rating job's ops (e.g. a quicker rater for tests)."""
+    recovered = recover_abandoned_runs(instance)
+    if recovered:
+        print(f"recovered {len(recovered)} run(s) a killed process left STARTED (marked failed, pool slots freed)")
     stage_samples(landing.folder())
     new = register_new_files(instance, landing)
     print(f"sensor: {len(new)} new crawl file(s) registered" + (f": {', '.join(new)}" if new else ""))
@@ -62,7 +73,9 @@ def run_demo(
     for key in instance.get_dynamic_partitions(CRAWL_FILES.name):
         if key not in present:
             continue
-        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
+        result = job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET, tags=run_tags()
+        )
         print(f"  {'ok    ' if result.success else 'FAILED'} {key}")
         if not result.success:
             failed.append(key)
@@ -74,7 +87,7 @@ def run_demo(
     ):
         run_config = {**QUIET, "ops": ops} if ops else QUIET
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config
+            instance=instance, raise_on_error=False, run_config=run_config, tags=run_tags()
         )
         print(f"  {'ok    ' if result.success else 'FAILED'} {what}")
         if not result.success:
@@ -99,10 +112,24 @@ def table_counts(lake: LakeResource) -> dict[str, int]:
         }
 
 
-def main() -> int:
+def run_maintenance(defs: dg.Definitions, instance: dg.DagsterInstance) -> bool:
+    """`make maintain`: the lake_maintenance job once, recorded in the instance like a scheduled run."""
+    result = defs.resolve_job_def(LAKE_MAINTENANCE_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET, tags=run_tags()
+    )
+    for event in result.get_asset_materialization_events():
+        print(event.asset_materialization.metadata["summary"].value)
+    return result.success
+
+
+def main(argv: list[str] | None = None) -> int:
     load_dotenv(PROJECT_ROOT / ".env")  # embedded defaults; real environment variables win
     os.chdir(PROJECT_ROOT)
     from orchestration.definitions import defs
+
+    if "--maintain" in (sys.argv[1:] if argv is None else argv):
+        with dg.DagsterInstance.get() as instance:
+            return 0 if run_maintenance(defs, instance) else 1
 
     lake = LakeResource(catalog=os.environ["CURATOR_LAKE_CATALOG"], data_path=os.environ["CURATOR_LAKE_DATA_PATH"])
     landing = LandingResource(path=os.environ["CURATOR_LANDING_PATH"], settle_seconds=0)

@@ -48,3 +48,12 @@ mixture_job = dg.define_asset_job(
     description="Compute every mixture recipe's manifest from one pinned lake snapshot, gate it, and write its "
     "training shards.",
 )
+
+LAKE_MAINTENANCE_JOB = "lake_maintenance_job"
+
+lake_maintenance_job = dg.define_asset_job(
+    LAKE_MAINTENANCE_JOB,
+    selection=dg.AssetSelection.groups("maintenance"),
+    description="Expire old lake snapshots (keeping those mixture manifests pin), merge small files and delete "
+    "files nothing needs any more.",
+)

@@ -2,13 +2,14 @@
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
 from assets.lakehouse import Lake
-from assets.transforms.crawl_formats import is_crawl_file_name
+from assets.transforms.landing import LandingFileError, landing_file, ready_landing_files
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -36,22 +37,17 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.path)
 
     def file(self, name: str) -> Path:
-        path = self.folder() / name
-        if not path.is_file():
-            raise dg.Failure(f"crawl file {name!r} is not in the landing folder {self.folder().resolve()}")
-        return path
+        """The landing file a partition key names: only a regular file directly inside the landing folder, never a
+        symlink, a path with separators or `..`, or an unknown suffix (LandingFileError says which)."""
+        try:
+            return landing_file(self.folder(), name)
+        except LandingFileError as e:
+            raise dg.Failure(description=str(e)) from e
 
     def ready_files(self) -> list[str]:
-        """Crawl files that look complete: a known suffix, not hidden, not modified in the last moments."""
-        folder = self.folder()
-        if not folder.is_dir():
-            return []
-        now = time.time()
-        return sorted(
-            p.name
-            for p in folder.iterdir()
-            if p.is_file() and is_crawl_file_name(p.name) and now - p.stat().st_mtime >= self.settle_seconds
-        )
+        """Crawl files that look complete: a known suffix, not hidden, a regular file (symlinks are not followed),
+        not modified in the last moments."""
+        return ready_landing_files(self.folder(), self.settle_seconds, time.time())
 
 
 class ModelStoreResource(dg.ConfigurableResource):
@@ -100,17 +96,59 @@ class ShardStoreResource(dg.ConfigurableResource):
         return Path(self.path) / recipe
 
 
-def default_resources() -> dict[str, dg.ConfigurableResource]:
-    """Configured from the environment at run time (`.env` holds the embedded defaults)."""
-    from dagster_dbt import DbtCliResource
+class StatisticsDbtResource(dg.ConfigurableResource):
+    """dbt for the statistics project. It takes no configuration: the executable and the project are fixed in
+    code (a run config could otherwise name any program as `dbt_executable` and have it run). The executable is
+    `curator-dbt`, dbt's own CLI in a process that dies with its parent, so a killed run leaves no dbt writing."""
 
-    from assets.statistics.project import dbt_project
+    def cli(self, args: list[str], context: dg.AssetExecutionContext, **kwargs):
+        from dagster_dbt import DbtCliResource
 
+        from assets.statistics.project import dbt_project
+
+        executable = Path(sys.executable).parent / "curator-dbt"
+        return DbtCliResource(project_dir=dbt_project, dbt_executable=str(executable)).cli(
+            args, context=context, **kwargs
+        )
+
+
+def _environment(name: str) -> str:
+    value = dg.EnvVar(name).get_value()
+    if not value:
+        raise dg.DagsterInvariantViolationError(f"environment variable {name} is not set (see .env)")
+    return value
+
+
+def _from_environment(build: Callable[[], dg.ConfigurableResource], description: str) -> dg.ResourceDefinition:
+    """A resource configured by the deployment's environment alone, read when a run starts. It takes no run
+    config, so no run launched from the UI or the API can point it at another folder, catalog or program."""
+    # an empty schema, not None (which would accept any config and ignore it)
+    return dg.ResourceDefinition(resource_fn=lambda _context: build(), config_schema={}, description=description)
+
+
+def default_resources() -> dict[str, dg.ResourceDefinition | dg.ConfigurableResource]:
+    """Configured from the environment at run time (`.env` holds the embedded defaults); none takes run config."""
     return {
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
-        "lake": LakeResource(catalog=dg.EnvVar("CURATOR_LAKE_CATALOG"), data_path=dg.EnvVar("CURATOR_LAKE_DATA_PATH")),
-        "landing": LandingResource(path=dg.EnvVar("CURATOR_LANDING_PATH")),
-        "models": ModelStoreResource(path=dg.EnvVar("CURATOR_MODEL_PATH")),
-        "annotations": AnnotationsResource(path=dg.EnvVar("CURATOR_ANNOTATIONS_PATH")),
-        "shards": ShardStoreResource(path=dg.EnvVar("CURATOR_SHARDS_PATH")),
+        "dbt": StatisticsDbtResource(),
+        "lake": _from_environment(
+            lambda: LakeResource(
+                catalog=_environment("CURATOR_LAKE_CATALOG"), data_path=_environment("CURATOR_LAKE_DATA_PATH")
+            ),
+            "The DuckLake lakehouse (CURATOR_LAKE_CATALOG, CURATOR_LAKE_DATA_PATH)",
+        ),
+        "landing": _from_environment(
+            lambda: LandingResource(path=_environment("CURATOR_LANDING_PATH")),
+            "The landing folder of crawl files (CURATOR_LANDING_PATH)",
+        ),
+        "models": _from_environment(
+            lambda: ModelStoreResource(path=_environment("CURATOR_MODEL_PATH")), "Model store (CURATOR_MODEL_PATH)"
+        ),
+        "annotations": _from_environment(
+            lambda: AnnotationsResource(path=_environment("CURATOR_ANNOTATIONS_PATH")),
+            "Annotation files (CURATOR_ANNOTATIONS_PATH)",
+        ),
+        "shards": _from_environment(
+            lambda: ShardStoreResource(path=_environment("CURATOR_SHARDS_PATH")),
+            "Training shards root (CURATOR_SHARDS_PATH)",
+        ),
     }

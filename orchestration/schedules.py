@@ -3,7 +3,7 @@ and a run, whether the sensor was off when it arrived or its last run failed."""
 
 import dagster as dg
 
-from orchestration.jobs import crawl_partition_job
+from orchestration.jobs import crawl_partition_job, lake_maintenance_job
 from orchestration.partitions import CRAWL_FILES
 from orchestration.resources import LandingResource
 
@@ -46,3 +46,15 @@ def daily_new_partitions_schedule(context: dg.ScheduleEvaluationContext, landing
         return dg.SkipReason(f"every crawl file in {landing.folder()} is ingested")
     day = context.scheduled_execution_time.strftime("%Y-%m-%d") if context.scheduled_execution_time else "now"
     return [dg.RunRequest(partition_key=key, run_key=f"{key}@{day}") for key in pending]
+
+
+WEEKLY_MAINTENANCE_SCHEDULE = "weekly_lake_maintenance_schedule"
+
+weekly_lake_maintenance_schedule = dg.ScheduleDefinition(
+    name=WEEKLY_MAINTENANCE_SCHEDULE,
+    job=lake_maintenance_job,
+    cron_schedule="0 4 * * 0",  # Sundays 04:00 UTC
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Keeps the lake lean: snapshots older than a week expire (manifest-pinned ones stay), unused files go.",
+)

@@ -58,7 +58,9 @@ def landing_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def lake_resource(tmp_path) -> LakeResource:
-    return LakeResource(catalog=str(tmp_path / "lake" / "catalog.ducklake"), data_path=str(tmp_path / "lake" / "files"))
+    return LakeResource(
+        catalog="sqlite:" + str(tmp_path / "lake" / "catalog.sqlite"), data_path=str(tmp_path / "lake" / "files")
+    )
 
 
 @pytest.fixture
@@ -107,7 +109,7 @@ def demo_lake(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("demo")
     env = {
-        "CURATOR_LAKE_CATALOG": str(root / "lake" / "catalog.ducklake"),
+        "CURATOR_LAKE_CATALOG": "sqlite:" + str(root / "lake" / "catalog.sqlite"),
         "CURATOR_LAKE_DATA_PATH": str(root / "lake" / "files"),
         "CURATOR_LANDING_PATH": str(root / "landing"),
         "CURATOR_MODEL_PATH": str(root / "models"),

@@ -125,7 +125,9 @@ def measured(tmp_path_factory):
     landing = root / "landing"
     landing.mkdir()
     land(landing, JSONL)
-    lake = LakeResource(catalog=str(root / "lake" / "catalog.ducklake"), data_path=str(root / "lake" / "files"))
+    lake = LakeResource(
+        catalog="sqlite:" + str(root / "lake" / "catalog.sqlite"), data_path=str(root / "lake" / "files")
+    )
     resources = {"lake": lake, "landing": LandingResource(path=str(landing), settle_seconds=0)}
     with dg.instance_for_test() as instance:
         materialize_partition([ingest_crawl_file, documents, quality_signals], instance, resources, JSONL)

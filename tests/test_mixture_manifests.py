@@ -18,7 +18,7 @@ DOCUMENTS = 20_000
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> tuple[Lake, int]:
     root = tmp_path_factory.mktemp("mixtures")
-    lake = Lake(str(root / "catalog.ducklake"), str(root / "files"))
+    lake = Lake("sqlite:" + str(root / "catalog.sqlite"), str(root / "files"))
     build_synthetic_lake(lake, DOCUMENTS, seed=0)
     with lake.connect(read_only=True) as con:
         snapshot = lake.snapshot_id(con)

@@ -173,7 +173,9 @@ RATING_ASSETS = [
 def rated_lake(tmp_path_factory):
     """A lake with 12 real documents, a quick rater and classifier trained on 80 annotations, all scored."""
     root = tmp_path_factory.mktemp("rating")
-    lake = LakeResource(catalog=str(root / "lake" / "catalog.ducklake"), data_path=str(root / "lake" / "files"))
+    lake = LakeResource(
+        catalog="sqlite:" + str(root / "lake" / "catalog.sqlite"), data_path=str(root / "lake" / "files")
+    )
     docs = [(r["text"], r["language"], 0.9) for r in annotation_rows(200)[100:112] if r["text"]]
     seed_documents(lake, docs)
     resources = {
@@ -363,7 +365,9 @@ def test_an_llm_endpoint_rates_new_documents_into_a_new_annotation_file(tmp_path
     folder = tmp_path / "annotations"
     folder.mkdir()
     write_jsonl(folder / "seed.jsonl", annotation_rows(3))
-    lake = LakeResource(catalog=str(tmp_path / "lake" / "catalog.ducklake"), data_path=str(tmp_path / "lake" / "files"))
+    lake = LakeResource(
+        catalog="sqlite:" + str(tmp_path / "lake" / "catalog.sqlite"), data_path=str(tmp_path / "lake" / "files")
+    )
     seed_documents(lake, [("A long enough English text about computers.\n" * 5, "en", 0.95)] * 4)
     with lake.lake().transaction("rating input") as con:
         con.execute(f"CREATE VIEW rating_input AS {rating.rating_input_sql(RECIPES)}")
@@ -389,7 +393,9 @@ def test_an_llm_endpoint_rates_new_documents_into_a_new_annotation_file(tmp_path
 
 def test_asking_for_llm_annotations_without_an_endpoint_fails_clearly(tmp_path, monkeypatch):
     monkeypatch.delenv("CURATOR_ANNOTATOR_BASE_URL", raising=False)
-    lake = LakeResource(catalog=str(tmp_path / "lake" / "catalog.ducklake"), data_path=str(tmp_path / "lake" / "files"))
+    lake = LakeResource(
+        catalog="sqlite:" + str(tmp_path / "lake" / "catalog.sqlite"), data_path=str(tmp_path / "lake" / "files")
+    )
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [rating.annotations],

@@ -59,6 +59,21 @@ def test_funnel_counts_each_crawl_partition_all_dbt_tests_pass_and_a_broken_key_
     failed = {c.check_name for c in broken.get_asset_check_evaluations() if not c.passed}
     assert failed == {"unique_stg_crawl_files_crawl_file"}
 
+    # the whole project against the broken lake: dbt builds what it can, but into the staging schema; the live
+    # `stats` schema is not touched by any snapshot, so readers keep the previous complete, tested set
+    with lake.connect(read_only=True) as con:
+        before = lake.snapshot_id(con)
+    whole = build_statistics(instance, resources)
+    assert not whole.success
+    assert "unique_stg_crawl_files_crawl_file" in {
+        c.check_name for c in whole.get_asset_check_evaluations() if not c.passed
+    }
+    with lake.connect(read_only=True) as con:
+        changes = con.execute("SELECT changes FROM lake.snapshots() WHERE snapshot_id > ?", [before]).fetchall()
+    touched = {n for (c,) in changes for names in (c or {}).values() for n in names if str(n).startswith("stats.")}
+    assert len(changes) > 1 and touched == set()
+    assert rows(lake, "SELECT count(*) FROM stats.corpus_funnel") == [(0,)]
+
 
 def test_statistics_are_requested_once_a_new_partition_lands(instance, resources, landing_dir):
     settled = dg.evaluate_automation_conditions(defs=defs, instance=instance)

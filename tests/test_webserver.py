@@ -12,7 +12,10 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections import deque
 from pathlib import Path
@@ -64,7 +67,7 @@ def webserver(tmp_path_factory):
             **os.environ,
             "DAGSTER_HOME": str(home),
             "PORT": str(port),
-            "CURATOR_LAKE_CATALOG": str(tmp_path / "lake" / "catalog.ducklake"),
+            "CURATOR_LAKE_CATALOG": "sqlite:" + str(tmp_path / "lake" / "catalog.sqlite"),
             "CURATOR_LAKE_DATA_PATH": str(tmp_path / "lake" / "files"),
             "CURATOR_LANDING_PATH": str(tmp_path / "landing"),
         }
@@ -172,7 +175,8 @@ def test_web_ui_serves_the_lineage_checks_and_automation(webserver):
 
     [repository] = data["repositoriesOrError"]["nodes"]
     assert {(s["name"], s["cronSchedule"]) for s in repository["schedules"]} == {
-        ("daily_new_partitions_schedule", "0 3 * * *")
+        ("daily_new_partitions_schedule", "0 3 * * *"),
+        ("weekly_lake_maintenance_schedule", "0 4 * * 0"),
     }
     assert {s["name"] for s in repository["sensors"]} >= {"landing_folder_sensor", "statistics_automation_sensor"}
 
@@ -240,3 +244,93 @@ def test_headless_chromium_renders_the_asset_graph(webserver, tmp_path):
         assert result.returncode == 0, result.stderr[-2000:]
         assert png_size(shot) == (1600, 1000)
         assert shot.stat().st_size > 60_000, name  # a drawn graph, not a blank or error page
+
+
+def request(port: int, path: str, *, data: bytes | None = None, headers: dict | None = None):
+    """(status, body) of one request to the UI, refusals included."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def post_graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    status, text = request(port, "/graphql", data=body, headers={"Content-Type": "application/json"})
+    assert status == 200, text
+    return json.loads(text)
+
+
+def test_requests_from_other_sites_run_nothing_and_change_nothing(webserver, tmp_path):
+    port, _ = webserver
+    marker = tmp_path / "ran"
+    add_partition = (
+        'mutation { addDynamicPartition(repositorySelector: {repositoryName: "__repository__", '
+        'repositoryLocationName: "curator"}, partitionsDefName: "crawl_files", partitionKey: "evil.warc.gz") '
+        "{ __typename } }"
+    )
+    query = urllib.parse.quote(add_partition)
+    # what an <img src> on any web page sends: a GET, maybe a foreign Origin, a cross-site fetch
+    for headers in (
+        {},
+        {"Origin": "http://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Host": f"evil.example:{port}"},  # DNS rebinding
+    ):
+        status, text = request(port, f"/graphql?query={query}", headers=headers)
+        assert status in (403, 405), (headers, status, text[:200])
+        assert "refused" in text
+    # a cross-origin POST is refused too, and so is the page itself under a foreign Host
+    status, _ = request(
+        port,
+        "/graphql",
+        data=json.dumps({"query": add_partition}).encode(),
+        headers={"Content-Type": "application/json", "Origin": "http://evil.example"},
+    )
+    assert status == 403
+    assert request(port, "/", headers={"Host": "attacker.example"})[0] == 403
+
+    # run config naming a program for the dbt resource: the launch is refused by config validation
+    launch = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename
+      ... on RunConfigValidationInvalid { errors { message } } } }"""
+    run_config = {
+        "resources": {
+            "dbt": {
+                "config": {
+                    "dbt_executable": sys.executable,
+                    "global_config_flags": ["-c", f"open({str(marker)!r}, 'w')"],
+                }
+            }
+        }
+    }
+    repos = post_graphql(
+        port, "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+    )
+    [repo] = repos["data"]["repositoriesOrError"]["nodes"]
+    answer = post_graphql(
+        port,
+        launch,
+        {
+            "p": {
+                "selector": {
+                    "repositoryLocationName": repo["location"]["name"],
+                    "repositoryName": repo["name"],
+                    "jobName": "lake_statistics_job",
+                },
+                "runConfigData": run_config,
+            }
+        },
+    )
+    assert answer["data"]["launchRun"]["__typename"] == "RunConfigValidationInvalid", answer
+    # nothing ran, nothing changed: no run, no new partition, no file written
+    runs = post_graphql(port, "{ runsOrError { ... on Runs { results { runId } } } }")
+    assert runs["data"]["runsOrError"]["results"] == []
+    partitions = post_graphql(
+        port,
+        '{ assetNodeOrError(assetKey: {path: ["raw_pages"]}) { ... on AssetNode { partitionKeys } } }',
+    )
+    assert "evil.warc.gz" not in partitions["data"]["assetNodeOrError"]["partitionKeys"]
+    time.sleep(1)
+    assert not marker.exists()

@@ -265,4 +265,4 @@ def deduplicated_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
 
 
 def deduplicated_documents_assets(folder=FILTER_RECIPES_DIR) -> list[dg.AssetsDefinition]:
-    return [deduplicated_documents_asset(recipe) for recipe in load_recipes(folder).values()]
+    return [deduplicated_documents_asset(recipe) for recipe in load_recipes(folder, errors={}).values()]

@@ -1,6 +1,7 @@
 """raw_pages -> `documents`: main text, language and counts per page, one crawl partition per run."""
 
 import time
+from collections import Counter
 
 import dagster as dg
 from pydantic import Field
@@ -48,10 +49,11 @@ def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: 
     key = context.partition_key
     mode = ExtractionMode(config.extractor)
     started = time.perf_counter()
+    stats = Counter()
 
     def batches(cursor):
         for pages in read_partition(cursor, RAW_PAGES, PAGE_COLUMNS, PARTITION_COLUMN, key, "record_offset"):
-            yield documents_from_pages(pages, mode)
+            yield documents_from_pages(pages, mode, stats)
 
     store = lake.lake()
     snapshot = store.replace_partition(
@@ -79,6 +81,8 @@ def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: 
             "dagster/row_count": docs,
             "lake_snapshot_id": snapshot,
             "pages_without_text": pages - docs,
+            "charset_fallbacks": stats["charset_fallbacks"],
+            "extraction_failures": stats["extraction_failures"],
             "extractor": extractor_name(mode),
             "documents_per_second": round(docs / seconds, 1) if seconds else None,
             "languages": markdown_table(["language", "documents", "mean score"], languages),

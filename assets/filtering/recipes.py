@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.broken_recipe import broken_recipe_asset, safe_asset_name
 from assets.documents.assets import DOCUMENTS
 from assets.filtering.assets import QUALITY_SIGNALS
 from assets.metadata import markdown_table
@@ -141,4 +142,11 @@ def filtered_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
 
 
 def filtered_documents_assets(folder: Path = FILTER_RECIPES_DIR) -> list[dg.AssetsDefinition]:
-    return [filtered_documents_asset(recipe) for recipe in load_recipes(folder).values()]
+    """One asset per valid recipe; a refused recipe file becomes an asset that fails with the file, field and
+    reason, while the rest of the pipeline loads."""
+    errors = {}
+    recipes = load_recipes(folder, errors)
+    return [filtered_documents_asset(recipe) for recipe in recipes.values()] + [
+        broken_recipe_asset(recipe_asset_key(safe_asset_name(stem)), RECIPES_GROUP, error)
+        for stem, error in errors.items()
+    ]

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
+from assets.broken_recipe import broken_recipe_asset, safe_asset_name
 from assets.dedup.assets import DEDUPLICATED_DOCUMENTS
 from assets.metadata import column_schema, markdown_table
 from assets.quality.checks import expectation_check
@@ -275,9 +276,11 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
 def mixture_assets(
     folder: Path = MIXTURE_RECIPES_DIR, filter_folder: Path = FILTER_RECIPES_DIR
 ) -> list[dg.AssetsDefinition]:
-    """A manifest and a shards asset per mixture recipe; every recipe validated first (the first bad one raises)."""
-    recipes = load_mixture_recipes(folder, set(load_recipes(filter_folder)))
-    out = []
+    """A manifest and a shards asset per mixture recipe, each validated first; a refused recipe file (or one whose
+    filter recipe is refused) becomes a manifest asset that fails with the reason, the others load."""
+    errors = {}
+    recipes = load_mixture_recipes(folder, set(load_recipes(filter_folder, errors={})), errors)
+    out = [broken_recipe_asset(manifest_key(safe_asset_name(s)), MIXTURE_GROUP, e) for s, e in errors.items()]
     for name, recipe in recipes.items():
         path = (Path(folder) / f"{name}.yaml").resolve()
         source = str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)

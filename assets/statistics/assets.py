@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from assets.dedup.assets import DEDUPLICATED_DOCUMENTS
 from assets.filtering.recipes import FILTER_RECIPES_DIR, recipe_asset_key
@@ -19,6 +19,7 @@ from assets.mixtures.assets import (
     SUMMARIES_TABLE,
     manifest_key,
 )
+from assets.statistics import publish
 from assets.statistics.glance import model_metadata
 from assets.statistics.project import EXTENSION_DIR, dbt_project
 from assets.transforms import schemas
@@ -26,7 +27,7 @@ from assets.transforms.dedup import CLUSTERS
 from assets.transforms.mixtures.recipe import load_mixture_recipes
 from assets.transforms.rating import scoring
 from assets.transforms.recipes import load_recipes
-from orchestration.resources import LakeResource
+from orchestration.resources import LakeResource, StatisticsDbtResource
 
 STATISTICS_GROUP = "statistics"
 
@@ -94,12 +95,12 @@ def statistics_translator(filter_recipes: Iterable[str], mixture_recipes: Iterab
 
 def statistics_assets(filter_folder=FILTER_RECIPES_DIR, mixture_folder=MIXTURE_RECIPES_DIR) -> dg.AssetsDefinition:
     """The dbt project as one multi-asset; the recipe folders name the per-recipe assets its models read."""
-    filters = load_recipes(filter_folder)
-    mixtures = load_mixture_recipes(mixture_folder, set(filters))
+    filters = load_recipes(filter_folder, errors={})  # refused recipes fail in their own assets
+    mixtures = load_mixture_recipes(mixture_folder, set(filters), errors={})
     translator = statistics_translator(filters, mixtures)
 
     @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
-    def lake_statistics(context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource):
+    def lake_statistics(context: dg.AssetExecutionContext, dbt: StatisticsDbtResource, lake: LakeResource):
         """`dbt build` (seeds, models, unit and data tests) against the lake, which the run holds meanwhile; then
         each model's row count, preview and distribution read back from the lake."""
         store = lake.lake()
@@ -107,10 +108,16 @@ def statistics_assets(filter_folder=FILTER_RECIPES_DIR, mixture_folder=MIXTURE_R
         catalog, data_path = store.attach_target()
         os.environ["CURATOR_LAKE_CATALOG"] = catalog  # read by dbt_project/profiles.yml in the dbt subprocess
         os.environ["CURATOR_LAKE_DATA_PATH"] = data_path
-        os.environ["CURATOR_DUCKDB_EXTENSION_DIR"] = str(install_extensions(EXTENSION_DIR))
+        os.environ["CURATOR_DUCKDB_EXTENSION_DIR"] = str(install_extensions(EXTENSION_DIR, store.catalog_extensions()))
+        os.environ["CURATOR_STATS_SCHEMA"] = publish.STAGING  # dbt builds beside the live set, never into it
         with store.exclusive():
+            with store.connect() as con:
+                publish.stage(con)
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
             events = list(invocation.stream())
+            if invocation.is_successful():
+                with store.connect() as con:
+                    publish.publish(con)
         with store.connect(read_only=True) as con:
             for event in events:
                 if isinstance(event, dg.Output):
@@ -119,7 +126,8 @@ def statistics_assets(filter_folder=FILTER_RECIPES_DIR, mixture_folder=MIXTURE_R
                 yield event
         if not invocation.is_successful():
             error = invocation.get_error()
-            raise dg.Failure(description=f"dbt build failed: {error}" if error else "dbt build failed")
+            reason = f"dbt build failed: {error}" if error else "dbt build failed"
+            raise dg.Failure(description=f"{reason}; the previous complete statistics stay in lake.stats")
 
     return lake_statistics
 

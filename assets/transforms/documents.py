@@ -3,24 +3,37 @@
 A pure function over Arrow record batches, so a distributed engine (Ray Data `map_batches`) can run it as is.
 """
 
+from collections import Counter
+
 import pyarrow as pa
 
 from assets.transforms import schemas
-from assets.transforms.extract import ExtractionMode, decode_html, extract_text, extractor_name
+from assets.transforms.extract import ExtractionMode, decode_html_counted, extract_text, extractor_name
 from assets.transforms.langid import identify
 
 PASS_THROUGH = "source text"
 PAGE_COLUMNS = ("page_id", "crawl_file", "url", "host", "fetch_date", "html", "charset", "text")
 
 
-def documents_from_pages(pages: pa.RecordBatch | pa.Table, mode: ExtractionMode = ExtractionMode.quality) -> pa.Table:
-    """One document per page that has text; pages whose extraction comes out empty are dropped."""
+def documents_from_pages(
+    pages: pa.RecordBatch | pa.Table, mode: ExtractionMode = ExtractionMode.quality, stats: Counter | None = None
+) -> pa.Table:
+    """One document per page that has text; pages whose extraction comes out empty are dropped. `stats` counts
+    `charset_fallbacks` (declared charset unusable: detected instead) and `extraction_failures` (the extractor
+    raised on a page: no document for it, the rest of the batch goes on)."""
+    stats = stats if stats is not None else Counter()
     rows, texts = [], []
     for page in pages.select(list(PAGE_COLUMNS)).to_pylist():
         if page["text"] is not None:
             text, extractor = page["text"], PASS_THROUGH
         elif page["html"] is not None:
-            text, extractor = extract_text(decode_html(page["html"], page["charset"]), mode), extractor_name(mode)
+            html, fell_back = decode_html_counted(page["html"], page["charset"])
+            stats["charset_fallbacks"] += fell_back
+            try:
+                text, extractor = extract_text(html, mode), extractor_name(mode)
+            except Exception:  # a parser bug on one hostile page must not sink its partition
+                stats["extraction_failures"] += 1
+                continue
         else:
             continue
         text = text.strip()

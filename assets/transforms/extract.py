@@ -29,11 +29,33 @@ BOILERPLATE = re.compile(  # at the start of a word: 'teilen' (share) but not 'S
 )
 
 
+# WHATWG encoding labels (and a MySQL one) that Python's codecs do not know under that name
+_LABEL_ALIASES = {"windows-874": "cp874", "iso-8859-8-i": "iso-8859-8", "utf8mb4": "utf-8", "x-cp1252": "cp1252"}
+
+
 def decode_html(html: bytes, charset: str | None) -> str:
     """Declared charset first, else detection; never fails (23 of the sample pages lie about UTF-8)."""
+    return decode_html_counted(html, charset)[0]
+
+
+def decode_html_counted(html: bytes, charset: str | None) -> tuple[str, bool]:
+    """(text, whether the declared charset was unusable): a label the decoder does not know (`windows-874`,
+    `utf8mb4`, `none`) falls back to detection, and failing that to UTF-8 with replacement characters."""
+    import codecs
+
     from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-    return bytes_to_str(html, charset or detect_encoding(html))
+    fell_back = False
+    if charset:
+        charset = _LABEL_ALIASES.get(charset.strip().lower(), charset)
+        try:
+            codecs.lookup(charset)
+        except (LookupError, ValueError):
+            charset, fell_back = None, True
+    try:
+        return bytes_to_str(html, charset or detect_encoding(html)), fell_back
+    except (LookupError, ValueError, UnicodeError):
+        return html.decode("utf-8", "replace"), True
 
 
 @lru_cache(maxsize=2)

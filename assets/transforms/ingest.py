@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
+from assets.transforms import quarantine as q
 from assets.transforms import schemas
 from assets.transforms.crawl_formats import CrawlFormat, sniff_format
 
@@ -62,6 +63,7 @@ class CrawlRead:
     parser: str
     counts: Counter = field(default_factory=Counter)
     quarantine_rows: list[dict] = field(default_factory=list)
+    _record_ids: dict[bytes, int] = field(default_factory=dict)  # page_id digest -> offset of the first record
 
     def quarantine(self, offset: int, reason: str, detail: str, record_id=None, url=None) -> None:
         self.counts["quarantined"] += 1
@@ -75,6 +77,17 @@ class CrawlRead:
                 "detail": detail,
             }
         )
+
+    def is_duplicate(self, offset: int, record_id: str, url: str | None) -> bool:
+        """A record id seen before in this file: quarantined (the first one is kept), since page_id is a key."""
+        digest = bytes.fromhex(page_id(self.crawl_file, record_id))
+        first = self._record_ids.setdefault(digest, offset)
+        if first == offset:
+            return False
+        self.quarantine(
+            offset, q.DUPLICATE_RECORD_ID, f"record id already used by the record at offset {first}", record_id, url
+        )
+        return True
 
     def stored_page(self, offset: int, record_id: str, url: str, truncated: bool, **fields) -> dict:
         """A raw_pages row for a record that is kept; counts it (and its truncation)."""
@@ -90,6 +103,12 @@ class CrawlRead:
             "truncated": truncated,
             **fields,
         }
+
+    def retract(self, row: dict, reason: str, detail: str) -> None:
+        """Take back a page read in full whose record turned out to be broken (not yet written): quarantine it."""
+        self.counts["pages_stored"] -= 1
+        self.counts["truncated_pages"] -= row["truncated"]
+        self.quarantine(row["record_offset"], reason, detail, row["warc_record_id"], row["url"])
 
     def quarantine_table(self) -> pa.Table:
         return pa.Table.from_pylist(self.quarantine_rows, schema=schemas.QUARANTINE)

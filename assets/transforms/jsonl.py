@@ -8,12 +8,13 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 
 from assets.transforms import quarantine as q
+from assets.transforms.crawl_formats import open_crawl_file
 from assets.transforms.ingest import CrawlRead, IngestOptions, PageBatcher, sha1_base32
 
 _READ_CHUNK = 1 << 20
@@ -31,6 +32,14 @@ def _first(obj: dict, meta: dict, keys: tuple[str, ...]):
     return None
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -38,14 +47,18 @@ def _parse_date(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else None
+    if not parsed.tzinfo:
+        return None
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. year 1 shifted before the epoch of datetime
+        return None
 
 
 def page_batches(path: Path, read: CrawlRead, options: IngestOptions) -> Iterator[pa.RecordBatch]:
     batcher = PageBatcher(options.batch_bytes)
-    opener = gzip.open if read.fmt.compression == "gzip" else open
     offset, lineno = 0, 0
-    with opener(path, "rb") as f:
+    with open_crawl_file(path) as raw, gzip.GzipFile(fileobj=raw) if read.fmt.compression == "gzip" else raw as f:
         while True:
             try:
                 line = f.readline(options.max_record_bytes + 1)
@@ -87,6 +100,9 @@ def _page_row(line: bytes, offset: int, lineno: int, read: CrawlRead, options: I
     except ValueError as e:
         read.quarantine(offset, q.INVALID_JSON, f"line {lineno}: {e}")
         return None
+    except RecursionError:
+        read.quarantine(offset, q.INVALID_JSON, f"line {lineno}: a value nested too deeply to parse")
+        return None
     if not isinstance(obj, dict):
         read.quarantine(offset, q.INVALID_JSON, f"line {lineno}: a JSON {type(obj).__name__}, not an object")
         return None
@@ -103,9 +119,22 @@ def _page_row(line: bytes, offset: int, lineno: int, read: CrawlRead, options: I
     if url is None:
         read.quarantine(offset, q.MISSING_URL, f"line {lineno}: no 'url' field", record_id)
         return None
-    if "://" not in url and meta.get("warc_url"):
+    if "://" not in url and isinstance(meta.get("warc_url"), str):
         url = meta["warc_url"]  # Dolma keeps a scheme-less 'url' beside the original 'warc_url'
-    encoded = text.encode("utf-8", "surrogatepass")
+    date = _first(obj, meta, ("warc_date", "date", "created"))
+    for name, value in (("text", text), ("url", url), ("id", record_id), ("date", date)):
+        if value is not None and not _encodable(value):
+            read.quarantine(
+                offset,
+                q.INVALID_UNICODE,
+                f"line {lineno}: '{name}' holds a lone surrogate (not UTF-8)",
+                record_id if _encodable(record_id) else None,
+                url if _encodable(url) else None,
+            )
+            return None
+    if read.is_duplicate(offset, record_id, url):
+        return None
+    encoded = text.encode("utf-8")
     truncated = len(encoded) > options.html_cap_bytes
     if truncated:
         text = encoded[: options.html_cap_bytes].decode("utf-8", "ignore")
@@ -114,7 +143,7 @@ def _page_row(line: bytes, offset: int, lineno: int, read: CrawlRead, options: I
         record_id,
         url,
         truncated=truncated,
-        fetch_date=_parse_date(_first(obj, meta, ("warc_date", "date", "created"))),
+        fetch_date=_parse_date(date),
         http_status=None,
         content_type="text/plain",
         charset="utf-8",

@@ -12,6 +12,9 @@ UNSUPPORTED_CONTENT_ENCODING = "unsupported_content_encoding"  # e.g. brotli or 
 INVALID_JSON = "invalid_json"
 MISSING_TEXT = "missing_text"
 MISSING_URL = "missing_url"
+DUPLICATE_RECORD_ID = "duplicate_record_id"  # a later record reuses an earlier record's id (page_id is a key)
+INVALID_UNICODE = "invalid_unicode"  # a JSON string with a lone surrogate (\ud800): not encodable as UTF-8
+INVALID_RECORD_LENGTH = "invalid_record_length"  # Content-Length runs past the record's end into the next one
 
 REASONS = (
     TRUNCATED_RECORD,
@@ -26,4 +29,7 @@ REASONS = (
     INVALID_JSON,
     MISSING_TEXT,
     MISSING_URL,
+    DUPLICATE_RECORD_ID,
+    INVALID_UNICODE,
+    INVALID_RECORD_LENGTH,
 )

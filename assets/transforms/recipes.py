@@ -19,6 +19,7 @@ threshold re-decides from stored measurements and never re-measures.
 import dataclasses
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,8 @@ def _number(source, field, value, spec: dataclasses.Field, expected: type | None
         raise RecipeError(
             source, field, f"expected {'an integer' if expected is int else 'a number'}, got {_type_name(value)}"
         )
+    if not math.isfinite(value):
+        raise RecipeError(source, field, f"expected a finite number, got {value}")
     low, high = spec.metadata["range"]
     if value < low or (high is not None and value > high):
         bounds = f"[{low}, {high}]" if high is not None else f">= {low}"
@@ -120,8 +123,11 @@ def _list_files(source, field, value, base: Path):
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         raise RecipeError(source, field, f"expected a list of file paths, got {_type_name(value)}")
     paths = []
+    folder = base.resolve()
     for entry in value:
         path = (base / entry).resolve()
+        if not path.is_relative_to(folder):
+            raise RecipeError(source, field, f"{entry} is outside the recipe folder; list files must lie inside it")
         if not path.is_file():
             raise RecipeError(source, field, f"no such file: {entry} (paths are relative to the recipe file)")
         paths.append(str(path))
@@ -217,9 +223,20 @@ def load_recipe(path: str | Path) -> FilterRecipe:
     return parse_recipe(data, path.stem, str(path), path.parent)
 
 
-def load_recipes(folder: str | Path) -> dict[str, FilterRecipe]:
-    """Every `*.yaml` recipe in a folder, all validated (the first invalid one raises)."""
-    return {recipe.name: recipe for recipe in map(load_recipe, sorted(Path(folder).glob("*.yaml")))}
+def load_recipes(folder: str | Path, errors: dict[str, RecipeError] | None = None) -> dict[str, FilterRecipe]:
+    """Every `*.yaml` recipe in a folder, each validated. The first invalid one raises, unless `errors` is given:
+    then it collects the refusals by file stem, so one bad file takes down only what depends on it."""
+    recipes = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            recipe = load_recipe(path)
+        except RecipeError as error:
+            if errors is None:
+                raise
+            errors[path.stem] = error
+            continue
+        recipes[recipe.name] = recipe
+    return recipes
 
 
 def main(argv: list[str]) -> int:

@@ -13,7 +13,7 @@ import pyarrow as pa
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from assets.transforms import quarantine as q
-from assets.transforms.crawl_formats import GZIP_MAGIC
+from assets.transforms.crawl_formats import GZIP_MAGIC, open_crawl_file
 from assets.transforms.ingest import CrawlRead, IngestOptions, PageBatcher
 
 _TYPE_NAMES = {int(t): str(t) for t in (WarcRecordType.warcinfo, WarcRecordType.request, WarcRecordType.metadata)}
@@ -50,25 +50,27 @@ def dechunk(data: bytes) -> bytes:
     return b"".join(out)
 
 
-def _decode_body(payload: bytes, transfer_encoding: str, content_encoding: str, cap: int) -> bytes | None:
-    """Bytes as the browser saw them, or None for an encoding we cannot undo."""
+def _decode_body(payload: bytes, transfer_encoding: str, content_encoding: str, cap: int) -> tuple[bytes | None, bool]:
+    """(bytes as the browser saw them, or None for an encoding we cannot undo; whether decoding hit the cap)."""
     if "chunked" in transfer_encoding:
         payload = dechunk(payload)
     if content_encoding in ("", "identity", "none"):
-        return payload
+        return payload, False
     if content_encoding in ("gzip", "x-gzip", "deflate"):
         if not payload.startswith(GZIP_MAGIC) and content_encoding != "deflate":
-            return payload  # mislabelled (ClueWeb09 does this): the body is already plain
+            return payload, False  # mislabelled (ClueWeb09 does this): the body is already plain
+        decompressor = zlib.decompressobj(47 if payload.startswith(GZIP_MAGIC) else -15)
         try:
-            return zlib.decompressobj(47 if payload.startswith(GZIP_MAGIC) else -15).decompress(payload, cap)
+            decoded = decompressor.decompress(payload, cap)
         except zlib.error:
-            return payload if payload.lstrip()[:1] == b"<" else None
-    return None
+            return (payload if payload.lstrip()[:1] == b"<" else None), False
+        return decoded, bool(decompressor.unconsumed_tail)
+    return None, False
 
 
 def _record_end(path: Path, offset: int, content_length: int) -> int:
     """End of an uncompressed record: its header block, its Content-Length, the two closing CRLFs."""
-    with open(path, "rb") as f:
+    with open_crawl_file(path) as f:
         f.seek(offset)
         head = f.read(64 << 10)
     header_end = head.find(b"\r\n\r\n")
@@ -77,7 +79,7 @@ def _record_end(path: Path, offset: int, content_length: int) -> int:
 
 def _next_start(path: Path, after: int, magic: bytes) -> int | None:
     """Offset of the next possible record start (gzip member or 'WARC/' line) strictly after `after`."""
-    with open(path, "rb") as f:
+    with open_crawl_file(path) as f:
         pos = after + 1
         f.seek(pos)
         tail = b""
@@ -95,45 +97,125 @@ def page_batches(path: Path, read: CrawlRead, options: IngestOptions) -> Iterato
     magic = GZIP_MAGIC + b"\x08" if read.fmt.compression == "gzip" else b"WARC/"
     batcher = PageBatcher(options.batch_bytes)
     start, stretch = 0, None  # stretch: (offset, cause) of a corrupt region being skipped
+    pending = None  # the last page read in full: stored once the next record shows that its length held
     while start is not None:
         current = done = None
-        done_length = 0
+        done_length = started = completed = 0  # records begun and finished (offsets repeat inside a gzip member)
         try:
-            with open(path, "rb") as f:
+            with open_crawl_file(path) as f:
                 f.seek(start)
                 for record in ArchiveIterator(f, parse_http=False, quirks_mode=False):
                     current = record.stream_pos
+                    started += 1
                     if stretch is not None:  # reading resumed: the corrupt region ends here
-                        _quarantine_stretch(read, *stretch, current)
+                        _quarantine_stretch(path, read, *stretch, end=current)
                         stretch = None
-                    length = int(record.headers.get("Content-Length") or 0)
-                    row = _page_row(record, read, options)
-                    done, done_length = current, length
-                    if row is not None and (batch := batcher.add(row)) is not None:
+                    if pending is not None and (batch := batcher.add(pending)) is not None:
                         yield batch
+                    length = int(record.headers.get("Content-Length") or 0)
+                    pending = _page_row(record, read, options)
+                    done, done_length, completed = current, length, started
             start = None
         except OSError as e:
             # FastWARC stops at a corrupt gzip member or a garbled header. The bad record is the one being
-            # read when it failed, else the one after the last record read in full.
-            if current is not None and current != done:
+            # read when it failed, else the one after the last record read in full, unless that record's
+            # Content-Length ran into the next record: then it is the liar, and the record it swallowed is read.
+            seen = started > completed  # the failing record was counted in records_seen
+            if seen:
                 bad = current
             elif done is None:
                 bad = start
-            elif read.fmt.compression == "gzip":
-                bad = _next_start(path, done, magic)
             else:
-                bad = _record_end(path, done, done_length)
+                swallowed = _swallowed_record(path, read, done, done_length, magic)
+                if swallowed is not None:
+                    if pending is not None:
+                        read.retract(
+                            pending,
+                            q.INVALID_RECORD_LENGTH,
+                            f"Content-Length {done_length} runs into the record at offset {swallowed}",
+                        )
+                        pending = None
+                    start = swallowed
+                    continue
+                bad = (
+                    _next_start(path, done, magic)
+                    if read.fmt.compression == "gzip"
+                    else _record_end(path, done, done_length)
+                )
             if stretch is None and bad is not None:
-                stretch = (bad, str(e))
+                stretch = (bad, str(e), seen)
             start = None if bad is None else _next_start(path, bad, magic)
+    if pending is not None and (batch := batcher.add(pending)) is not None:
+        yield batch
     if stretch is not None:
-        _quarantine_stretch(read, *stretch, read.file_bytes)
+        _quarantine_stretch(path, read, *stretch, end=read.file_bytes)
     if (batch := batcher.flush()) is not None:
         yield batch
 
 
-def _quarantine_stretch(read: CrawlRead, begin: int, cause: str, end: int) -> None:
-    reason = q.INVALID_GZIP if read.fmt.compression == "gzip" else q.INVALID_WARC_HEADER
+def _swallowed_record(path: Path, read: CrawlRead, done: int, length: int, magic: bytes) -> int | None:
+    """Where a good record starts that the record at `done` claimed as its own payload, if any: the next record
+    start lies inside its claimed span (uncompressed) or right after its own gzip member (gzip), and parses."""
+    candidate = _next_start(path, done, magic)
+    if candidate is None:
+        return None
+    if read.fmt.compression == "gzip":
+        if _member_end(path, done) != candidate:
+            return None  # bytes between the members: corrupt data, not a length that lies
+    elif candidate >= _record_end(path, done, length):
+        return None
+    return candidate if _parses_at(path, candidate) else None
+
+
+def _member_end(path: Path, offset: int) -> int | None:
+    """End of the gzip member starting at `offset` (bounded memory: output is discarded as it is produced)."""
+    decompressor = zlib.decompressobj(31)
+    position = offset
+    try:
+        with open_crawl_file(path) as f:
+            f.seek(offset)
+            while chunk := f.read(_SCAN_CHUNK):
+                data = chunk
+                while data and not decompressor.eof:
+                    decompressor.decompress(data, _SCAN_CHUNK)
+                    data = decompressor.unconsumed_tail
+                if decompressor.eof:
+                    return position + len(chunk) - len(decompressor.unused_data)
+                position += len(chunk)
+    except zlib.error:
+        return None
+    return None
+
+
+def _parses_at(path: Path, offset: int) -> bool:
+    """A whole WARC record can be read at `offset`."""
+    try:
+        with open_crawl_file(path) as f:
+            f.seek(offset)
+            for record in ArchiveIterator(f, parse_http=False, quirks_mode=False):
+                return record.stream_pos == offset and record.reader.consume() >= record.content_length
+    except OSError:
+        return False
+    return False
+
+
+def _gzip_member_readable(path: Path, offset: int) -> bool:
+    """The gzip member at `offset` decompresses (its first bytes at least): a failure there is not the gzip's."""
+    try:
+        with open_crawl_file(path) as f:
+            f.seek(offset)
+            zlib.decompressobj(31).decompress(f.read(_SCAN_CHUNK), 64 << 10)
+    except zlib.error:
+        return False
+    return True
+
+
+def _quarantine_stretch(path: Path, read: CrawlRead, begin: int, cause: str, seen: bool, end: int) -> None:
+    """One quarantine row for a corrupt stretch; `quarantined_unseen` counts those no record header was read from,
+    so that pages stored + quarantined - unseen + skipped = records seen."""
+    read.counts["quarantined_unseen"] += not seen
+    gzip_fault = read.fmt.compression == "gzip" and ("gzip" in cause.lower() or not _gzip_member_readable(path, begin))
+    reason = q.INVALID_GZIP if gzip_fault else q.INVALID_WARC_HEADER
     read.quarantine(begin, reason, f"{cause}; skipped {end - begin} bytes, reading resumed at offset {end}")
 
 
@@ -187,8 +269,9 @@ def _page_row(record, read: CrawlRead, options: IngestOptions) -> dict | None:
     http = record.http_headers
     transfer_encoding = (http.get("Transfer-Encoding") or "").lower()
     content_encoding = (http.get("Content-Encoding") or "").strip().lower()
+    capped = False
     if transfer_encoding or content_encoding:
-        decoded = _decode_body(payload, transfer_encoding, content_encoding, options.html_cap_bytes)
+        decoded, capped = _decode_body(payload, transfer_encoding, content_encoding, options.html_cap_bytes)
         if decoded is None:
             read.quarantine(
                 offset, q.UNSUPPORTED_CONTENT_ENCODING, f"Content-Encoding {content_encoding!r}", record_id, url
@@ -208,11 +291,13 @@ def _page_row(record, read: CrawlRead, options: IngestOptions) -> dict | None:
             )
             return None
         counts["dates_from_http_header"] += 1
+    if read.is_duplicate(offset, record_id, url):
+        return None
     return read.stored_page(
         offset,
         record_id,
         url,
-        truncated=rest > 0 or bool(headers.get("WARC-Truncated")),
+        truncated=rest > 0 or capped or bool(headers.get("WARC-Truncated")),
         fetch_date=fetch_date,
         http_status=status,
         content_type=content_type,

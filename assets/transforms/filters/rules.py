@@ -7,6 +7,8 @@ definition behind both (and a test that they agree).
 
 from dataclasses import dataclass
 
+from assets.transforms.sql_literals import double_literal
+
 _OPERATORS = {"<": float.__lt__, ">": float.__gt__, "<=": float.__le__}
 
 
@@ -29,7 +31,7 @@ class Rule:
     def sql(self, column: str) -> str:
         if self.op == "missing":
             return f"{column} IS NULL"
-        return f"CAST({column} AS DOUBLE) {self.op} CAST({float(self.threshold)!r} AS DOUBLE)"
+        return f"CAST({column} AS DOUBLE) {self.op} {double_literal(self.threshold)}"
 
 
 def first_failed(rules: list[Rule], measures: dict) -> str | None:

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from assets.transforms.mixtures.recipe import MixtureRecipe, Stream, split_by_source
 from assets.transforms.recipe_sql import VIEW_SCHEMA
+from assets.transforms.sql_literals import double_literal
 
 DEDUPLICATED = "deduplicated_documents"  # the dedup stage's views, one per filter recipe
 RATINGS = "main.quality_ratings"
@@ -99,11 +100,11 @@ def uniform_sql(key_sql: str) -> str:
 def tokens_sql(recipe: MixtureRecipe, alias: str) -> str:
     counting = recipe.token_counting
     if counting.method == "words":
-        return f"greatest(1, ceil({alias}.word_count * {counting.tokens_per_word!r}))::BIGINT"
-    ratio = f"{counting.chars_per_token!r}"
+        return f"greatest(1, ceil({alias}.word_count * {double_literal(counting.tokens_per_word)}))::BIGINT"
+    ratio = double_literal(counting.chars_per_token)
     if counting.chars_per_token_by_language:
         by_language = counting.chars_per_token_by_language.items()
-        cases = " ".join(f"WHEN {_str(lang)} THEN {value!r}" for lang, value in by_language)
+        cases = " ".join(f"WHEN {_str(lang)} THEN {double_literal(value)}" for lang, value in by_language)
         ratio = f"(CASE {alias}.language {cases} ELSE {ratio} END)"
     return f"greatest(1, ceil({alias}.char_count / {ratio}))::BIGINT"
 
@@ -197,7 +198,9 @@ JOIN {RATINGS} AS q USING (doc_id)"""
 
 def _passes_sql(stream: Stream) -> str:
     sel = stream.selection
-    predicates = [f"b.{c} >= {v!r}" for c, v in sel.min.items()] + [f"b.{c} <= {v!r}" for c, v in sel.max.items()]
+    predicates = [f"b.{c} >= {double_literal(v)}" for c, v in sel.min.items()] + [
+        f"b.{c} <= {double_literal(v)}" for c, v in sel.max.items()
+    ]
     if sel.method == "dataman":
         predicates.append(f"b.overall_score >= {sel.min_overall_score}")
     if stream.languages is not None:
@@ -217,14 +220,21 @@ def pool_sql(con, recipe: MixtureRecipe, stream: Stream) -> str:
     elif sel.method == "qurating":
         # z-normalised over the stream's candidates, divided by tau; Gumbel noise is added per phase when filling
         mean, std = con.execute(f"SELECT avg({score}), stddev_pop({score}) FROM {base} AS b WHERE {passes}").fetchone()
-        order_score = f"coalesce(({score} - {mean or 0.0!r}) / {std!r}, 0) / {sel.tau!r}" if std else "0.0"
+        order_score = "0.0"
+        if std:
+            z = f"({score} - {double_literal(mean or 0.0)}) / {double_literal(std)}"
+            order_score = f"coalesce({z}, 0) / {double_literal(sel.tau)}"
     else:
         order_score = "0.0"
     tiebreak = uniform_sql(f"'{recipe.seed}:{stream.name}:' || b.doc_id")
     candidate = "passes"
     if sel.method == "top_k" and (sel.k is not None or sel.fraction is not None):
         rank = "row_number() OVER (PARTITION BY passes ORDER BY score DESC NULLS LAST, tiebreak)"
-        limit = str(sel.k) if sel.k is not None else f"ceil({sel.fraction!r} * count(*) FILTER (WHERE passes) OVER ())"
+        limit = (
+            str(sel.k)
+            if sel.k is not None
+            else f"ceil({double_literal(sel.fraction)} * count(*) FILTER (WHERE passes) OVER ())"
+        )
         candidate = f"passes AND {rank} <= {limit}"
     source = "b.crawl_file" if split_by_source(stream) else _str(ALL_SOURCES)
     return f"""

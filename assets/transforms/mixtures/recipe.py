@@ -55,7 +55,8 @@ class MixtureRecipeError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    # NaN and infinity are refused with the field (they would pass every range check and break the SQL)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class TokenCounting(_Strict):
@@ -64,9 +65,9 @@ class TokenCounting(_Strict):
     `chars_per_token_by_language`). `words`: words x tokens_per_word (1.3, i.e. ~0.75 words per token)."""
 
     method: Literal["estimate", "words"] = "estimate"
-    chars_per_token: float = Field(default=4.0, gt=0, le=100)
-    chars_per_token_by_language: dict[Language, Annotated[float, Field(gt=0, le=100)]] = {}
-    tokens_per_word: float = Field(default=1.3, gt=0, le=100)
+    chars_per_token: float = Field(default=4.0, ge=0.1, le=100)
+    chars_per_token_by_language: dict[Language, Annotated[float, Field(ge=0.1, le=100)]] = {}
+    tokens_per_word: float = Field(default=1.3, ge=0.01, le=100)
 
 
 class Dedup(_Strict):
@@ -270,10 +271,22 @@ def load_mixture_recipe(path: str | Path, filter_recipes: set[str] | None = None
     return parse_mixture_recipe(data, path.stem, str(path), filter_recipes)
 
 
-def load_mixture_recipes(folder: str | Path, filter_recipes: set[str] | None = None) -> dict[str, MixtureRecipe]:
-    """Every `*.yaml` mixture recipe in a folder, all validated (the first invalid one raises)."""
-    recipes = [load_mixture_recipe(p, filter_recipes) for p in sorted(Path(folder).glob("*.yaml"))]
-    return {r.name: r for r in recipes}
+def load_mixture_recipes(
+    folder: str | Path, filter_recipes: set[str] | None = None, errors: dict[str, MixtureRecipeError] | None = None
+) -> dict[str, MixtureRecipe]:
+    """Every `*.yaml` mixture recipe in a folder, each validated. The first invalid one raises, unless `errors` is
+    given: then it collects the refusals by file stem, so one bad file takes down only what depends on it."""
+    recipes = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            recipe = load_mixture_recipe(path, filter_recipes)
+        except MixtureRecipeError as error:
+            if errors is None:
+                raise
+            errors[path.stem] = error
+            continue
+        recipes[recipe.name] = recipe
+    return recipes
 
 
 def main(argv: list[str]) -> int:

@@ -150,10 +150,38 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
     }
     (staging / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     (staging / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    previous = folder.with_name(f".{folder.name}.previous")
-    shutil.rmtree(previous, ignore_errors=True)
-    if folder.exists():
-        folder.rename(previous)
-    staging.rename(folder)
-    shutil.rmtree(previous, ignore_errors=True)
+    swap_folder(staging, folder)
+    shutil.rmtree(staging, ignore_errors=True)  # now the previous shards
     return index
+
+
+def swap_folder(staged: Path, folder: Path) -> None:
+    """Put `staged` in the place of `folder` so that `folder` is never missing: Linux's renameat2 exchanges the two
+    in one step (the old contents end up at `staged`); elsewhere, or on a file system without it, a rename of the
+    old folder aside and of the new one into place."""
+    if folder.exists() and _exchange(staged, folder):
+        return
+    if folder.exists():
+        aside = folder.with_name(f".{folder.name}.previous")
+        shutil.rmtree(aside, ignore_errors=True)
+        folder.rename(aside)
+        staged.rename(folder)
+        aside.rename(staged)
+    else:
+        staged.rename(folder)
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    import ctypes
+    import os
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
