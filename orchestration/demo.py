@@ -84,6 +84,7 @@ def run_demo(
         (RATING_JOB, "annotations, rater + classifier (trained, cross-validated), quality ratings", rating_ops_config),
         (MIXTURE_JOB, "mixture manifests and training shards", None),
         (LAKE_STATISTICS_JOB, "dbt statistics", None),
+        (LAKE_MAINTENANCE_JOB, "lake maintenance (snapshots older than a week expire, unused files go)", None),
     ):
         run_config = {**QUIET, "ops": ops} if ops else QUIET
         result = defs.resolve_job_def(job_name).execute_in_process(

@@ -75,12 +75,16 @@ def test_a_bad_recipe_is_refused_with_its_field_and_reason(tmp_path, data, field
     assert str(path) in str(refused.value)
 
 
-def test_a_bad_recipe_stops_the_code_location_and_the_checker_before_any_run(tmp_path, capsys):
+def test_a_bad_recipe_fails_only_its_own_asset_and_the_checker_refuses_it_before_any_run(tmp_path, capsys):
     folder = tmp_path / "filters"
     write_recipe(folder, "good", {"filters": {"c4": {}}})
     write_recipe(folder, "loose", {"filters": {"gopher_quality": {"min_stop_words": 9}}})
     with pytest.raises(RecipeError, match=r"loose.yaml: filters.gopher_quality.min_stop_words: 9 is out of range"):
-        filtered_documents_assets(folder)
+        recipes.load_recipes(folder)
+    loaded = {a.key.to_user_string(): a for a in filtered_documents_assets(folder)}
+    assert set(loaded) == {"filtered_documents/good", "filtered_documents/loose"}
+    error = loaded["filtered_documents/loose"].metadata_by_key[dg.AssetKey(["filtered_documents", "loose"])]
+    assert "min_stop_words: 9 is out of range" in error["recipe_error"]
     assert recipes.main([str(folder / "good.yaml"), str(folder / "loose.yaml")]) == 1
     out = capsys.readouterr().out
     assert "ok  " in out and "BAD " in out and "min_stop_words" in out

@@ -33,6 +33,7 @@ def lake_maintenance(context: dg.AssetExecutionContext, config: MaintenanceConfi
     )
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": report.snapshots_after,  # snapshots the lake keeps
             **report.as_dict(),
             "kept_pinned": ", ".join(map(str, report.kept_pinned)) or "none",
             "summary": markdown_table(

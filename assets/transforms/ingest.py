@@ -63,7 +63,7 @@ class CrawlRead:
     parser: str
     counts: Counter = field(default_factory=Counter)
     quarantine_rows: list[dict] = field(default_factory=list)
-    _record_ids: dict[bytes, int] = field(default_factory=dict)  # page_id digest -> offset of the first record
+    _record_ids: dict[bytes, int] = field(default_factory=dict)  # record id digest -> offset of the first record
 
     def quarantine(self, offset: int, reason: str, detail: str, record_id=None, url=None) -> None:
         self.counts["quarantined"] += 1
@@ -80,7 +80,7 @@ class CrawlRead:
 
     def is_duplicate(self, offset: int, record_id: str, url: str | None) -> bool:
         """A record id seen before in this file: quarantined (the first one is kept), since page_id is a key."""
-        digest = bytes.fromhex(page_id(self.crawl_file, record_id))
+        digest = hashlib.blake2b(record_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         first = self._record_ids.setdefault(digest, offset)
         if first == offset:
             return False
