@@ -1,5 +1,6 @@
 # make demo: set up .venv and materialize the pipeline on the bundled sample crawl
-# make test: lint + the whole test suite
+# make test: lint + the whole test suite (unit, assets and e2e tiers, in two worker processes)
+# make test-unit: the unit tier alone (the library, no lake; under a minute)
 # make ui:   the Dagster web UI on 127.0.0.1:$(PORT), behind the origin guard (orchestration/ui.py)
 # make maintain: expire old lake snapshots (not those a manifest pins), merge small files, delete unused ones
 # make screenshot: re-take docs/images/*.png over make demo's runs (headless chromium: apt-get install chromium)
@@ -12,7 +13,7 @@ export DAGSTER_HOME
 # dagster-dbt runs `dbt` from PATH when it re-parses the project under `dagster dev`
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test ui screenshot bench clean maintain
+.PHONY: install demo test test-unit ui screenshot bench clean maintain
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,10 +38,14 @@ $(DAGSTER_HOME)/dagster.yaml: Makefile orchestration/instance.py
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.demo
 
+# Two workers: one runs the demo pipeline and its readers (tests/e2e), the other the unit and asset tiers.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --no-loadscope-reorder
+
+test-unit: install
+	$(BIN)/python -m pytest -p no:xdist -m unit tests/unit
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.ui --host 127.0.0.1 --port $(PORT)
@@ -49,7 +54,7 @@ maintain: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.demo --maintain
 
 screenshot: install $(DAGSTER_HOME)/dagster.yaml
-	CURATOR_SCREENSHOT_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest -q tests/test_webserver.py -k chromium
+	CURATOR_SCREENSHOT_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest -q tests/e2e/test_webserver.py -k chromium
 
 bench: install
 	$(BIN)/python bench/ingest_bench.py

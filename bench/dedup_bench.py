@@ -46,9 +46,9 @@ FOOTER = "\n\nCopyright Example Media Group. All rights reserved. Terms of use |
 def originals() -> list[str]:
     import pyarrow as pa
 
-    from assets.transforms.documents import documents_from_pages
-    from assets.transforms.extract import ExtractionMode
-    from assets.transforms.ingest import read_crawl_file
+    from curation.documents.extract import ExtractionMode
+    from curation.documents.pages import documents_from_pages
+    from curation.ingest.reader import read_crawl_file
 
     with gzip.open(JSONL, "rt") as f:
         texts = [t for t in (json.loads(line).get("text", "") for line in f) if t.strip()]
@@ -90,7 +90,7 @@ def ground_truth(corpus: dict[str, str]) -> dict[tuple[str, str], float]:
     import pyarrow as pa
     import xxhash
 
-    from assets.transforms.dedup import normalize
+    from curation.dedup.minhash import normalize
 
     ids, hashes = [], []
     for doc_id, text in corpus.items():
@@ -150,8 +150,8 @@ def child_ours(lake_dir: Path, out: Path, min_similarity: float) -> None:
     import dagster as dg
 
     from assets.dedup.assets import dedup_clusters, dedup_fingerprints
-    from orchestration.partitions import CRAWL_FILES
-    from orchestration.resources import LakeResource
+    from assets.partitions import CRAWL_FILES
+    from assets.resources import LakeResource
 
     lake = LakeResource(catalog="sqlite:" + str(lake_dir / "catalog.sqlite"), data_path=str(lake_dir / "files"))
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -239,8 +239,8 @@ def prepare_lake(corpus: Path, lake_dir: Path) -> None:
 
     from assets.documents.assets import documents
     from assets.ingestion.assets import ingest_crawl_file
-    from orchestration.partitions import CRAWL_FILES
-    from orchestration.resources import LakeResource, LandingResource
+    from assets.partitions import CRAWL_FILES
+    from assets.resources import LakeResource, LandingResource
 
     lake = LakeResource(catalog="sqlite:" + str(lake_dir / "catalog.sqlite"), data_path=str(lake_dir / "files"))
     resources = {"lake": lake, "landing": LandingResource(path=str(corpus.parent), settle_seconds=0)}

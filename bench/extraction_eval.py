@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assets.transforms.extract import ExtractionMode, decode_html, extract_text, extractor_name  # noqa: E402
-from assets.transforms.ingest import IngestOptions, read_crawl_file  # noqa: E402
+from curation.documents.extract import ExtractionMode, decode_html, extract_text, extractor_name  # noqa: E402
+from curation.ingest.reader import IngestOptions, read_crawl_file  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 

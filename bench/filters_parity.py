@@ -24,9 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assets.transforms.filters.c4_fineweb import C4Quality, FineWebQuality  # noqa: E402
-from assets.transforms.filters.gopher import GopherQuality, GopherRepetition  # noqa: E402
-from assets.transforms.filters.words import split_words  # noqa: E402
+from curation.filters import Document as OurDocument  # noqa: E402
+from curation.filters.c4 import C4QualityFilter as C4Quality  # noqa: E402
+from curation.filters.fineweb_quality import FineWebQualityFilter as FineWebQuality  # noqa: E402
+from curation.filters.gopher_quality import GopherQualityFilter as GopherQuality  # noqa: E402
+from curation.filters.gopher_repetition import GopherRepetitionFilter as GopherRepetition  # noqa: E402
 
 
 def datatrove_reason(datatrove_filter, text: str) -> str | None:
@@ -54,9 +56,9 @@ def datatrove_c4_then_fineweb(texts: list[str]) -> list[str | None]:
 def ours_c4_then_fineweb(texts: list[str]) -> list[str | None]:
     c4, fineweb, reasons = C4Quality(), FineWebQuality(), []
     for text in texts:
-        cleaned, measures = c4.apply(text)
-        reason = c4.reason(measures)
-        reasons.append(reason or fineweb.reason(fineweb.measure(cleaned, split_words(cleaned))))
+        doc = OurDocument(text)
+        reason = c4.judge(doc)
+        reasons.append(reason or fineweb.judge(doc))
     return reasons
 
 
@@ -98,9 +100,10 @@ def datatrove_fineweb_recipe(texts: list[str]) -> list[str | None]:
 def ours_fineweb_recipe(texts: list[str]) -> list[str | None]:
     """This project's `fineweb` recipe (recipes/filters/fineweb.yaml = the defaults quality_signals decides with),
     language ID included."""
-    from assets.transforms.langid import identify
-    from assets.transforms.recipes import FILTER_CLASSES, load_recipe
-    from assets.transforms.signals import signals_of
+    from curation.documents.langid import identify
+    from curation.filters import FILTER_CLASSES
+    from curation.filters.recipe import load_recipe
+    from curation.filters.signals import signals_of
 
     recipe = load_recipe(ROOT / "recipes" / "filters" / "fineweb.yaml")
     assert recipe.build() == [cls() for cls in FILTER_CLASSES.values()], "fineweb.yaml differs from the defaults"
@@ -116,7 +119,7 @@ def one_by_one(datatrove_filter):
 
 
 def measured(ours):
-    return lambda texts: [ours.reason(ours.measure(t, split_words(t))) for t in texts]
+    return lambda texts: [ours.judge(OurDocument(t)) for t in texts]
 
 
 def same_reason(theirs: str | None, ours: str | None) -> bool:
@@ -152,7 +155,7 @@ def compare(name, datatrove_reasons, our_reasons, texts: list[str]) -> dict:
 def main() -> None:
     from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
 
-    from assets.transforms.langid import identify
+    from curation.documents.langid import identify
 
     folder = Path(sys.argv[1])
     texts = []

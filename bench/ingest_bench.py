@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assets.lakehouse import Lake  # noqa: E402
-from assets.transforms import schemas  # noqa: E402
-from assets.transforms.ingest import read_crawl_file  # noqa: E402
+from curation.ingest.reader import read_crawl_file  # noqa: E402
+from curation.lake import tables  # noqa: E402
+from curation.lake.client import Lake  # noqa: E402
 
 DEFAULT_INPUT = ROOT.parent / "shared" / "data" / "crawl" / "sample-pages-990.warc.gz"
 
@@ -68,9 +68,9 @@ def ours_into_lake(path: Path):
             "crawl_file",
             read.crawl_file,
             {
-                "raw_pages": (schemas.RAW_PAGES, batches),
-                "quarantine": (schemas.QUARANTINE, read.after_pages(read.quarantine_table)),
-                "crawl_files": (schemas.CRAWL_FILES, read.after_pages(read.stats_table)),
+                "raw_pages": (tables.RAW_PAGES.schema, batches),
+                "quarantine": (tables.QUARANTINE.schema, read.after_pages(read.quarantine_table)),
+                "crawl_files": (tables.CRAWL_FILES.schema, read.after_pages(read.stats_table)),
             },
         )
         return read.counts["pages_stored"], 0

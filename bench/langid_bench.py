@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assets.transforms.langid import MODEL_NAME, identify  # noqa: E402
+from curation.documents.langid import MODEL_NAME, identify  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "data" / "langid" / "lingua-sentences"
 ALIASES = {"nb": "no"}  # lid.176 labels Norwegian Bokmål 'no'
@@ -32,7 +32,7 @@ def main() -> None:
         correct = sum(p == ALIASES.get(gold, gold) for p in predicted)
         per_language[gold] = {"sentences": len(sentences), "accuracy": round(correct / len(sentences), 4)}
         total += len(sentences)
-    from assets.transforms.langid import _model
+    from curation.documents.langid import _model
 
     supported = {label.removeprefix("__label__") for label in _model().get_labels()}
     covered = {g: r for g, r in per_language.items() if ALIASES.get(g, g) in supported}

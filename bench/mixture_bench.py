@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/mixture_bench.py [--documents 1000000]
 
-Builds a synthetic rated lake (`assets.transforms.mixtures.synthetic`: documents, quality_ratings, dedup_clusters
+Builds a synthetic rated lake (`tests.support.synthetic_mixture`: documents, quality_ratings, dedup_clusters
 and a filter recipe's views, generated in SQL), then for each shipped recipe, pointed at that lake with its budget
 scaled to the synthetic supply, times one manifest: attach the lake at the pinned snapshot, compute (SQL), and
 write the manifest, cells and summary to the lake (the asset's own `store_manifest`). Plus a stress recipe: two
@@ -31,7 +31,7 @@ def recipes(supply: int) -> dict[str, dict]:
     """The shipped recipes on the synthetic filter recipe, budgets scaled to its supply; and a stress recipe."""
     import yaml
 
-    from assets.transforms.mixtures.synthetic import RECIPE
+    from tests.support.synthetic_mixture import RECIPE
 
     out = {}
     for path in sorted((ROOT / "recipes" / "mixtures").glob("*.yaml")):
@@ -71,11 +71,11 @@ def recipes(supply: int) -> dict[str, dict]:
 
 def child(args) -> None:
     """One manifest, timed by phase; prints JSON."""
-    from assets.lakehouse import Lake
-    from assets.mixtures.assets import store_manifest
-    from assets.transforms.mixtures.manifest import INPUT_TABLES, compute_manifest
-    from assets.transforms.mixtures.recipe import parse_mixture_recipe
-    from assets.transforms.mixtures.synthetic import RECIPE
+    from curation.lake.client import Lake
+    from curation.mixtures.manifest import INPUT_TABLES, compute_manifest
+    from curation.mixtures.recipe import parse_mixture_recipe
+    from curation.mixtures.store import store_manifest
+    from tests.support.synthetic_mixture import RECIPE
 
     lake = Lake(args.catalog, args.data)
     recipe = parse_mixture_recipe(json.loads(args.recipe), args.name, args.name, {RECIPE})
@@ -115,8 +115,8 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    from assets.lakehouse import Lake
-    from assets.transforms.mixtures.synthetic import RECIPE, build_synthetic_lake
+    from curation.lake.client import Lake
+    from tests.support.synthetic_mixture import RECIPE, build_synthetic_lake
 
     with tempfile.TemporaryDirectory(prefix="mixture-bench-") as tmp:
         lake = Lake(f"sqlite:{tmp}/catalog.sqlite", f"{tmp}/files")

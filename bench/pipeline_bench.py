@@ -42,12 +42,12 @@ def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
     import dagster as dg
 
     from assets.documents.assets import documents
-    from assets.filtering.assets import quality_signals
-    from assets.filtering.recipes import FILTER_RECIPES_DIR, filtered_documents_asset
+    from assets.filtered.assets import FILTER_RECIPES_DIR, filtered_documents_asset
     from assets.ingestion.assets import ingest_crawl_file
-    from assets.transforms.recipes import load_recipe
-    from orchestration.partitions import CRAWL_FILES
-    from orchestration.resources import LakeResource, LandingResource
+    from assets.partitions import CRAWL_FILES
+    from assets.resources import LakeResource, LandingResource
+    from assets.signals.assets import quality_signals
+    from curation.filters.recipe import load_recipe
 
     landing = workdir / "landing"
     landing.mkdir(parents=True)

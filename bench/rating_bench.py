@@ -68,10 +68,10 @@ def plain(_args) -> dict:
 def ours(args) -> dict:
     import pyarrow as pa
 
-    from assets.lakehouse import Lake
-    from assets.transforms.rating import scoring
-    from assets.transforms.rating.artifacts import ModelStore
-    from assets.transforms.rating.encoder import SentenceEncoder
+    from curation.lake.client import Lake
+    from curation.rating import scoring
+    from curation.rating.artifacts import ModelStore
+    from curation.rating.encoder import SentenceEncoder
 
     started = time.perf_counter()
     store = ModelStore(Path(args.work) / "models")
@@ -118,15 +118,15 @@ def prepare(work: Path, device: str) -> None:
     import numpy as np
     import pyarrow as pa
 
-    from assets.lakehouse import Lake
-    from assets.transforms.langid import identify
-    from assets.transforms.rating.annotations import load_annotations
-    from assets.transforms.rating.artifacts import ModelStore
-    from assets.transforms.rating.criteria import CRITERIA, DOMAINS, annotator_view
-    from assets.transforms.rating.encoder import SentenceEncoder
-    from assets.transforms.rating.features import statistics_matrix
-    from assets.transforms.rating.quality_classifier import ClassifierSettings, train_classifier
-    from assets.transforms.rating.rater import RaterInputs, RaterSettings, train_rater
+    from curation.documents.langid import identify
+    from curation.lake.client import Lake
+    from curation.rating.annotations import load_annotations
+    from curation.rating.artifacts import ModelStore
+    from curation.rating.criteria import CRITERIA, DOMAINS, annotator_view
+    from curation.rating.encoder import SentenceEncoder
+    from curation.rating.features import statistics_matrix
+    from curation.rating.quality_classifier import ClassifierSettings, train_classifier
+    from curation.rating.rater import RaterInputs, RaterSettings, train_rater
 
     docs = crawl_texts()
     languages, scores = identify([d["text"] for d in docs])
@@ -171,8 +171,8 @@ def quality(inputs, ratings, domains, annotations) -> dict:
     from sklearn.model_selection import KFold
     from sklearn.preprocessing import StandardScaler
 
-    from assets.transforms.rating.quality_classifier import ClassifierSettings, cross_validate_classifier
-    from assets.transforms.rating.rater import RaterSettings, _spearman, cross_validate, rounded
+    from curation.rating.quality_classifier import ClassifierSettings, cross_validate_classifier
+    from curation.rating.rater import RaterSettings, _spearman, cross_validate, rounded
 
     languages = annotations.column("language").to_pylist()
     german = np.asarray([lang == "de" for lang in languages])

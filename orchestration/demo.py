@@ -10,8 +10,10 @@ from pathlib import Path
 import dagster as dg
 from dotenv import load_dotenv
 
-from assets.transforms.crawl_formats import is_crawl_file_name
-from assets.transforms.recipe_sql import VIEW_SCHEMA
+from assets.partitions import CRAWL_FILES
+from assets.resources import LakeResource, LandingResource
+from curation.ingest.formats import is_crawl_file_name
+from curation.lake.tables import DEDUPLICATED_SCHEMA, FILTERED_SCHEMA
 from orchestration.instance import recover_abandoned_runs, run_tags
 from orchestration.jobs import (
     CORPUS_JOB,
@@ -21,8 +23,6 @@ from orchestration.jobs import (
     MIXTURE_JOB,
     RATING_JOB,
 )
-from orchestration.partitions import CRAWL_FILES
-from orchestration.resources import LakeResource, LandingResource
 from orchestration.sensors import landing_folder_sensor
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +102,7 @@ def table_counts(lake: LakeResource) -> dict[str, int]:
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' UNION ALL "
             "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'lake' "
-            f"AND schema_name IN ('main', '{VIEW_SCHEMA}', 'deduplicated_documents') "
+            f"AND schema_name IN ('main', '{FILTERED_SCHEMA}', '{DEDUPLICATED_SCHEMA}') "
             "AND NOT view_name LIKE '%\\_\\_verdicts' ESCAPE '\\' ORDER BY 1, 2"
         ).fetchall()
         return {

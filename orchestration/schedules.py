@@ -3,12 +3,13 @@ and a run, whether the sensor was off when it arrived or its last run failed."""
 
 import dagster as dg
 
+from assets.partitions import CRAWL_FILES
+from assets.resources import LandingResource
+from curation.lake.tables import RAW_PAGES
 from orchestration.jobs import crawl_partition_job, lake_maintenance_job
-from orchestration.partitions import CRAWL_FILES
-from orchestration.resources import LandingResource
 
 DAILY_PARTITIONS_SCHEDULE = "daily_new_partitions_schedule"
-INGESTED_ASSET = dg.AssetKey("raw_pages")  # a partition counts as ingested once raw_pages has materialized it
+INGESTED_ASSET = dg.AssetKey(RAW_PAGES.name)  # a partition counts as ingested once raw_pages has materialized it
 
 
 def ingested_partitions(instance: dg.DagsterInstance, keys: list[str]) -> set[str]:

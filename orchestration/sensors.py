@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from orchestration.jobs import crawl_partition_job
-from orchestration.partitions import CRAWL_FILES
-from orchestration.resources import LandingResource
+from assets import statistics
+from assets.partitions import CRAWL_FILES
+from assets.resources import LandingResource
+from orchestration.jobs import CORPUS, crawl_partition_job
 
 LANDING_SENSOR = "landing_folder_sensor"
 
@@ -31,7 +32,7 @@ STATISTICS_AUTOMATION_SENSOR = "statistics_automation_sensor"
 
 statistics_automation_sensor = dg.AutomationConditionSensorDefinition(
     STATISTICS_AUTOMATION_SENSOR,
-    target=dg.AssetSelection.groups("statistics"),
+    target=dg.AssetSelection.groups(statistics.GROUP),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=60,
     description="Refreshes the dbt statistics once the lake tables they read have new partitions.",
@@ -42,7 +43,7 @@ CORPUS_AUTOMATION_SENSOR = "corpus_automation_sensor"
 
 corpus_automation_sensor = dg.AutomationConditionSensorDefinition(
     CORPUS_AUTOMATION_SENSOR,
-    target=dg.AssetSelection.groups("recipes", "corpus"),
+    target=CORPUS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description="Re-creates a recipe's views when its recipe file changes or new signals land; re-clusters "

@@ -34,7 +34,7 @@ class _GuardedUvicorn:
 
 
 def _die_with_parent() -> None:
-    from assets.statistics.guarded_dbt import die_with_parent
+    from curation.statistics.guarded_dbt import die_with_parent
 
     die_with_parent()
 
@@ -44,8 +44,37 @@ def start_daemon(workspace: Path) -> subprocess.Popen:
     return subprocess.Popen([str(daemon), "run", "-w", str(workspace)], preexec_fn=_die_with_parent)
 
 
+# the deployment's paths that `.env` may give relative to the project folder
+PATH_SETTINGS = (
+    "CURATOR_LAKE_DATA_PATH",
+    "CURATOR_LANDING_PATH",
+    "CURATOR_MODEL_PATH",
+    "CURATOR_ANNOTATIONS_PATH",
+    "CURATOR_SHARDS_PATH",
+)
+
+
+def settle_environment() -> Path:
+    """Read `.env` (real environment variables win), make its relative paths absolute, and return the folder the
+    servers run in. Dagster's command lines load `./.env` over the real environment; they run in the instance's
+    folder, which has none, so what a deployment sets is what runs."""
+    load_dotenv(PROJECT_ROOT / ".env")
+    for name in PATH_SETTINGS:
+        value = os.environ.get(name, "")
+        if value and "://" not in value and not Path(value).is_absolute():
+            os.environ[name] = str(PROJECT_ROOT / value)
+    catalog = os.environ.get("CURATOR_LAKE_CATALOG", "")
+    prefix = "sqlite:" if catalog.startswith("sqlite:") else ""
+    path = catalog.removeprefix(prefix)
+    if path and not catalog.startswith("postgres:") and not Path(path).is_absolute():
+        os.environ["CURATOR_LAKE_CATALOG"] = prefix + str(PROJECT_ROOT / path)
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
 def main(argv: list[str] | None = None) -> int:
-    load_dotenv(PROJECT_ROOT / ".env")  # embedded defaults; real environment variables win
+    os.chdir(settle_environment())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("CURATOR_UI_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))

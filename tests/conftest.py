@@ -1,52 +1,51 @@
-import gzip
-import shutil
-import uuid
+"""Fixtures shared by the three tiers. A test's tier is its folder: `unit/` (the library, no lake), `assets/` (a
+temporary lake: one materialization, or the library over it), `e2e/` (the demo pipeline, run once per session).
+Each folder's tests carry its marker, so `pytest -m unit` runs one tier."""
+
+import fcntl
+import json
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from assets.lakehouse import Lake
-from orchestration.resources import LakeResource, LandingResource
+from assets.resources import LakeResource, LandingResource
+from curation.lake.client import Lake
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "data" / "samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TIERS = ("unit", "assets", "e2e")
+RERUN_TEST = "test_a_second_demo_run_replaces_partitions_and_never_doubles_rows"
 
 
-def sample(name: str) -> Path:
-    path = SAMPLES / name if (SAMPLES / name).exists() else FIXTURES / name
-    assert path.exists(), path
+def worker_group(nodeid: str) -> str:
+    """Under `make test` (two pytest-xdist workers) tests of one group run on one worker: the demo's readers
+    together, the demo rerun on its own, every other module whole (its module fixtures are built once)."""
+    path = nodeid.split("::")[0]
+    if "/e2e/" in path:
+        return "demo-rerun" if nodeid.endswith(RERUN_TEST) else "demo"
     return path
 
 
-def warc_record(
-    body: bytes = b"<html><body><p>Hello</p></body></html>",
-    *,
-    rtype: str = "response",
-    uri: str | None = "https://example.org/page",
-    date: str | None = "2024-03-01T12:00:00Z",
-    http_head: bytes = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n",
-    record_id: str | None = None,
-    content_length: int | None = None,
-) -> bytes:
-    """One WARC/1.0 record, as a crawler writes it."""
-    block = (http_head + b"\r\n" + body) if rtype == "response" else body
-    headers = ["WARC/1.0", f"WARC-Type: {rtype}"]
-    if record_id != "":
-        headers.append(f"WARC-Record-ID: {record_id or f'<urn:uuid:{uuid.uuid4()}>'}")
-    if date is not None:
-        headers.append(f"WARC-Date: {date}")
-    if uri is not None:
-        headers.append(f"WARC-Target-URI: {uri}")
-    headers.append("Content-Type: application/http; msgtype=response")
-    headers.append(f"Content-Length: {len(block) if content_length is None else content_length}")
-    return ("\r\n".join(headers) + "\r\n\r\n").encode() + block + b"\r\n\r\n"
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return ByGroup(config, log)
 
 
-def gzip_members(*records: bytes) -> bytes:
-    """Gzip per record, the layout of Common Crawl's WARC files."""
-    return b"".join(gzip.compress(r) for r in records)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tier = Path(item.fspath).parent.name
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
+
+    # the demo's readers first (one worker runs the demo while the other takes the rest), its rerun last: the
+    # rerun copies the demo's lake, and queued earlier it waits for the demo (tried: 404 s against 381 s)
+    order = {"demo": 0, "demo-rerun": 2}
+    items.sort(key=lambda item: order.get(worker_group(item.nodeid), 1))
 
 
 @pytest.fixture
@@ -79,36 +78,11 @@ def instance():
         yield inst
 
 
-def land(landing_dir: Path, *names: str) -> None:
-    for name in names:
-        shutil.copy2(sample(name), landing_dir / name)
+def demo_environment(root: Path) -> dict[str, str]:
+    """The deployment's environment for a demo folder (what `.env` sets for `make demo`)."""
+    from support.rating import ANNOTATIONS
 
-
-def materialize_partition(assets, instance, resources, key, run_config=None, raise_on_error=True):
-    """Register the crawl partition (as the landing sensor would) and materialize `assets` for it."""
-    from orchestration.partitions import CRAWL_FILES
-
-    instance.add_dynamic_partitions(CRAWL_FILES.name, [key])
-    return dg.materialize(
-        assets,
-        instance=instance,
-        resources=resources,
-        partition_key=key,
-        run_config=run_config,
-        raise_on_error=raise_on_error,
-    )
-
-
-@pytest.fixture(scope="session")
-def demo_lake(tmp_path_factory):
-    """`make demo`'s run, twice, on a fresh lake with the definitions' own resources (configured through dg.EnvVar
-    as a deployment would; a quick rater): the lake end-to-end tests read. Returns the run summaries and paths."""
-    from test_rating import ANNOTATIONS, QUICK
-
-    from orchestration.demo import run_demo
-
-    root = tmp_path_factory.mktemp("demo")
-    env = {
+    return {
         "CURATOR_LAKE_CATALOG": "sqlite:" + str(root / "lake" / "catalog.sqlite"),
         "CURATOR_LAKE_DATA_PATH": str(root / "lake" / "files"),
         "CURATOR_LANDING_PATH": str(root / "landing"),
@@ -116,6 +90,17 @@ def demo_lake(tmp_path_factory):
         "CURATOR_ANNOTATIONS_PATH": str(ANNOTATIONS),
         "CURATOR_SHARDS_PATH": str(root / "shards"),
     }
+
+
+def run_demo_in(root: Path, instance: dg.DagsterInstance) -> dict:
+    """`make demo`'s run over `root` with the definitions' own resources, configured through dg.EnvVar as a
+    deployment would (a quick rater). Returns rows per table, failed jobs, and per asset what its latest
+    materialization shows in the UI (each metadata entry as its Markdown text, or "" where it is not Markdown)."""
+    from support.rating import QUICK
+
+    from orchestration.demo import run_demo
+
+    env = demo_environment(root)
     lake = LakeResource(catalog=env["CURATOR_LAKE_CATALOG"], data_path=env["CURATOR_LAKE_DATA_PATH"])
     landing = LandingResource(path=env["CURATOR_LANDING_PATH"], settle_seconds=0)
     with pytest.MonkeyPatch.context() as patch:
@@ -123,19 +108,42 @@ def demo_lake(tmp_path_factory):
             patch.setenv(name, value)
         from orchestration.definitions import defs
 
-        with dg.instance_for_test() as instance:
-            first = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
-            second = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
-            metadata = {  # what the UI shows on each asset's latest materialization
-                key.to_user_string(): event.asset_materialization.metadata
-                for key in defs.resolve_asset_graph().get_all_asset_keys()
-                if (event := instance.get_latest_materialization_event(key)) is not None
-            }
-    return {
-        "lake": lake,
-        "shards": root / "shards",
-        "first": first,
-        "second": second,
-        "env": env,
-        "metadata": metadata,
-    }
+        summary = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK)
+        metadata = {
+            key.to_user_string(): {k: getattr(v, "md_str", "") for k, v in event.asset_materialization.metadata.items()}
+            for key in defs.resolve_asset_graph().get_all_asset_keys()
+            if (event := instance.get_latest_materialization_event(key)) is not None
+        }
+    return {**summary, "metadata": metadata, **demo_paths(root)}
+
+
+def demo_paths(root: Path) -> dict:
+    env = demo_environment(root)
+    lake = LakeResource(catalog=env["CURATOR_LAKE_CATALOG"], data_path=env["CURATOR_LAKE_DATA_PATH"])
+    return {"root": root, "env": env, "lake": lake, "shards": root / "shards"}
+
+
+@pytest.fixture(scope="session")
+def demo_lake(tmp_path_factory, worker_id):
+    """`make demo`'s run, once per session, on a fresh lake: what the end-to-end tests read. Under pytest-xdist the
+    first worker to ask builds it and the other reads the same folder (a file lock between them). Tests that write
+    take a copy (`copy_demo`), so no test reads what another wrote."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    root, done = shared / "demo", shared / "demo.json"
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the first worker's run is written
+        if not done.exists():
+            root.mkdir()
+            with dg.instance_for_test() as instance:
+                result = run_demo_in(root, instance)
+            done.write_text(json.dumps({k: result[k] for k in ("tables", "failed", "metadata")}))
+    return {**json.loads(done.read_text()), **demo_paths(root)}
+
+
+def copy_demo(demo: dict, target: Path) -> dict:
+    """A private copy of the demo's folders (lake, landing, models, shards), with its own LakeResource."""
+    from support.lake import copy_folders
+
+    copy_folders(demo["root"], target, ("lake", "landing", "models", "shards"))
+    return demo_paths(target)

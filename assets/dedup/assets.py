@@ -4,29 +4,26 @@ to everything stored before, clusters over all links, and per recipe the dedupli
 import dagster as dg
 from pydantic import Field
 
-from assets.documents.assets import DOCUMENTS
-from assets.filtering.recipes import FILTER_RECIPES_DIR, recipe_asset_key
-from assets.ingestion.assets import PARTITION_COLUMN
-from assets.lakehouse import read_partition
+from assets.checks import expectation_check
+from assets.dedup import GROUP
+from assets.keys import deduplicated_documents_key, filtered_documents_key
 from assets.metadata import column_schema, markdown_table
-from assets.quality.checks import expectation_check
-from assets.transforms import dedup
-from assets.transforms.dedup_sql import (
-    BAND_KEYS_TABLE,
-    CLUSTERS_TABLE,
-    PAIRS_TABLE,
-    SIGNATURES_TABLE,
-    cluster_statements,
-    link_partition_sql,
-)
-from assets.transforms.recipes import FilterRecipe, load_recipes
-from orchestration.partitions import CRAWL_FILES
-from orchestration.resources import LakeResource
+from assets.partitions import CRAWL_FILES
+from assets.resources import LakeResource
+from curation.dedup import minhash as dedup
+from curation.dedup.clusters import cluster_statements, link_partition_sql
+from curation.dedup.views import deduplicated_view_sql
+from curation.filters.recipe import FilterRecipe
+from curation.lake import tables
+from curation.lake.client import read_partition
+from curation.recipes import Recipes
 
-DEDUP_FINGERPRINTS = "dedup_fingerprints"
-DEDUP_CLUSTERS = "dedup_clusters"
-DEDUPLICATED_DOCUMENTS = "deduplicated_documents"
-CORPUS_GROUP = "corpus"
+DEDUP_FINGERPRINTS = "dedup_fingerprints"  # one asset writing three tables per partition
+DEDUP_CLUSTERS = tables.DEDUP_CLUSTERS.name
+DEDUPLICATED_DOCUMENTS = tables.DEDUPLICATED_SCHEMA  # asset key prefix: deduplicated_documents/<recipe>
+DOCUMENTS, PARTITION_COLUMN = tables.DOCUMENTS.name, tables.CRAWL_PARTITION
+SIGNATURES_TABLE, BAND_KEYS_TABLE = tables.DEDUP_SIGNATURES.name, tables.DEDUP_BAND_KEYS.name
+PAIRS_TABLE, CLUSTERS_TABLE = tables.DEDUP_PAIRS.name, tables.DEDUP_CLUSTERS.name
 CHECK_ONE_CLUSTER_ROW = "one_row_per_fingerprinted_document"
 CHECK_ONE_REPRESENTATIVE = "one_representative_per_cluster"
 CHECK_DEDUPLICATED_EXPECTATIONS = "deduplicated_corpus_expectations"
@@ -56,14 +53,14 @@ def _sql_literal(value: str) -> str:
     name=DEDUP_FINGERPRINTS,
     deps=[DOCUMENTS],
     partitions_def=CRAWL_FILES,
-    group_name="dedup",
+    group_name=GROUP,
     kinds={"ducklake", "numpy"},
     description="Per document of the partition: normalised-text hash, MinHash signature and LSH band keys "
     "(dedup_signatures, dedup_band_keys), and the partition's verified links to every document stored before "
     "(dedup_pairs). Old partitions are not fingerprinted again.",
     metadata={
-        "dagster/column_schema": column_schema(dedup.SIGNATURES),
-        "dagster/table_name": "lake.main.dedup_signatures",
+        "dagster/column_schema": column_schema(tables.DEDUP_SIGNATURES.schema),
+        "dagster/table_name": f"lake.{tables.DEDUP_SIGNATURES.relation}",
     },
 )
 def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, lake: LakeResource):
@@ -83,9 +80,9 @@ def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, l
         PARTITION_COLUMN,
         key,
         {
-            SIGNATURES_TABLE: (dedup.SIGNATURES_WITH_CONFIG, signatures),
-            BAND_KEYS_TABLE: (dedup.BAND_KEYS_WITH_CONFIG, lambda cursor: iter(band_keys)),
-            PAIRS_TABLE: (dedup.PAIRS, []),
+            SIGNATURES_TABLE: (tables.DEDUP_SIGNATURES.schema, signatures),
+            BAND_KEYS_TABLE: (tables.DEDUP_BAND_KEYS.schema, lambda cursor: iter(band_keys)),
+            PAIRS_TABLE: (tables.DEDUP_PAIRS.schema, []),
         },
         message=f"dedup fingerprints and links of {key}",
         then=[s.replace("$key", _sql_literal(key)) for s in link_partition_sql(config.min_similarity)],
@@ -120,13 +117,16 @@ def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, l
 @dg.asset(
     name=DEDUP_CLUSTERS,
     deps=[DEDUP_FINGERPRINTS],
-    group_name=CORPUS_GROUP,
+    group_name=GROUP,
     kinds={"ducklake", "sql"},
     automation_condition=dg.AutomationCondition.eager(),
     description="One row per fingerprinted document: cluster_id (its representative's doc_id), cluster_size (kept "
     "for rehydration), is_representative (earliest fetch, then smallest doc_id) and match_kind "
     "(unique, exact, fuzzy). Connected components over all partitions' links.",
-    metadata={"dagster/table_name": "lake.main.dedup_clusters"},
+    metadata={
+        "dagster/table_name": f"lake.{tables.DEDUP_CLUSTERS.relation}",
+        "dagster/column_schema": column_schema(tables.DEDUP_CLUSTERS.schema),
+    },
     check_specs=[
         dg.AssetCheckSpec(CHECK_ONE_CLUSTER_ROW, asset=DEDUP_CLUSTERS, blocking=True),
         dg.AssetCheckSpec(CHECK_ONE_REPRESENTATIVE, asset=DEDUP_CLUSTERS, blocking=True),
@@ -135,11 +135,7 @@ def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, l
 def dedup_clusters(context: dg.AssetExecutionContext, lake: LakeResource):
     store = lake.lake()
     store.create_missing_tables(
-        {
-            SIGNATURES_TABLE: dedup.SIGNATURES_WITH_CONFIG,
-            BAND_KEYS_TABLE: dedup.BAND_KEYS_WITH_CONFIG,
-            PAIRS_TABLE: dedup.PAIRS,
-        }
+        {t.name: t.schema for t in (tables.DEDUP_SIGNATURES, tables.DEDUP_BAND_KEYS, tables.DEDUP_PAIRS)}
     )
     setup, propagate, finish = cluster_statements()
     rounds = 0
@@ -197,30 +193,18 @@ def dedup_clusters(context: dg.AssetExecutionContext, lake: LakeResource):
     )
 
 
-def deduplicated_view_sql(recipe: FilterRecipe) -> str:
-    """The recipe's kept documents, one per cluster: the earliest fetched among those the recipe keeps, so a
-    cluster whose overall representative was filtered out still contributes its best kept member."""
-    return f"""
-SELECT f.*, coalesce(c.cluster_id, f.doc_id) AS cluster_id, coalesce(c.cluster_size, 1) AS cluster_size
-FROM filtered_documents.{recipe.name} AS f
-LEFT JOIN main.{CLUSTERS_TABLE} AS c USING (doc_id)
-QUALIFY row_number() OVER (
-    PARTITION BY coalesce(c.cluster_id, f.doc_id) ORDER BY f.fetch_date NULLS LAST, f.doc_id
-) = 1"""
-
-
 def deduplicated_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
-    key = dg.AssetKey([DEDUPLICATED_DOCUMENTS, recipe.name])
+    key = deduplicated_documents_key(recipe.name)
 
     @dg.asset(
         key=key,
-        deps=[recipe_asset_key(recipe.name), DEDUP_CLUSTERS],
-        group_name=CORPUS_GROUP,
+        deps=[filtered_documents_key(recipe.name), DEDUP_CLUSTERS],
+        group_name=GROUP,
         kinds={"ducklake", "sql"},
         automation_condition=dg.AutomationCondition.eager(),
         description=f"The `{recipe.name}` recipe's documents, one per duplicate cluster (a view), with cluster_size "
         "for rehydration.",
-        metadata={"dagster/table_name": f"lake.{DEDUPLICATED_DOCUMENTS}.{recipe.name}"},
+        metadata={"dagster/table_name": f"lake.{tables.deduplicated_view(recipe.name)}"},
         check_specs=[
             dg.AssetCheckSpec(
                 CHECK_DEDUPLICATED_EXPECTATIONS,
@@ -233,13 +217,13 @@ def deduplicated_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
     )
     def _deduplicated(context: dg.AssetExecutionContext, lake: LakeResource):
         store = lake.lake()
-        view = f"{DEDUPLICATED_DOCUMENTS}.{recipe.name}"
+        view = tables.deduplicated_view(recipe.name)
         with store.transaction(message=f"deduplicated view of recipe {recipe.name}") as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEDUPLICATED_DOCUMENTS}")
-            con.execute(f"CREATE OR REPLACE VIEW {view} AS {deduplicated_view_sql(recipe)}")
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {deduplicated_view_sql(recipe.name)}")
         with store.connect(read_only=True) as con:
             corpus = con.execute(f"SELECT * EXCLUDE (text) FROM {view}").to_arrow_table()
-            filtered = con.execute(f"SELECT count(*) FROM filtered_documents.{recipe.name}").fetchone()[0]
+            filtered = con.execute(f"SELECT count(*) FROM {tables.filtered_view(recipe.name)}").fetchone()[0]
             languages = con.execute(
                 f"SELECT language, count(*), sum(word_count) FROM {view} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
             ).fetchall()
@@ -264,5 +248,5 @@ def deduplicated_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
     return _deduplicated
 
 
-def deduplicated_documents_assets(folder=FILTER_RECIPES_DIR) -> list[dg.AssetsDefinition]:
-    return [deduplicated_documents_asset(recipe) for recipe in load_recipes(folder, errors={}).values()]
+def deduplicated_documents_assets(recipes: Recipes) -> list[dg.AssetsDefinition]:
+    return [deduplicated_documents_asset(recipe) for recipe in recipes.filters.values()]

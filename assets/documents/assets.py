@@ -6,17 +6,17 @@ from collections import Counter
 import dagster as dg
 from pydantic import Field
 
-from assets.ingestion.assets import PARTITION_COLUMN, RAW_PAGES
-from assets.lakehouse import read_partition
+from assets.checks import expectation_check
+from assets.documents import GROUP
 from assets.metadata import column_schema, markdown_table
-from assets.quality.checks import expectation_check
-from assets.transforms import schemas
-from assets.transforms.documents import PAGE_COLUMNS, documents_from_pages
-from assets.transforms.extract import ExtractionMode, extractor_name
-from orchestration.partitions import CRAWL_FILES
-from orchestration.resources import LakeResource
+from assets.partitions import CRAWL_FILES
+from assets.resources import LakeResource
+from curation.documents.extract import ExtractionMode, extractor_name
+from curation.documents.pages import PAGE_COLUMNS, documents_from_pages
+from curation.lake import tables
+from curation.lake.client import read_partition
 
-DOCUMENTS = "documents"
+DOCUMENTS, RAW_PAGES, PARTITION_COLUMN = tables.DOCUMENTS.name, tables.RAW_PAGES.name, tables.CRAWL_PARTITION
 CHECK_TEXT_PRESENT = "documents_have_text"
 CHECK_EXPECTATIONS = "documents_expectations"
 
@@ -32,10 +32,13 @@ class DocumentsConfig(dg.Config):
     name=DOCUMENTS,
     deps=[RAW_PAGES],
     partitions_def=CRAWL_FILES,
-    group_name="documents",
+    group_name=GROUP,
     kinds={"ducklake", "parquet"},
     description="Main text of each page (or the crawl's own text), its language (lid.176) and size counts.",
-    metadata={"dagster/column_schema": column_schema(schemas.DOCUMENTS), "dagster/table_name": "lake.main.documents"},
+    metadata={
+        "dagster/column_schema": column_schema(tables.DOCUMENTS.schema),
+        "dagster/table_name": f"lake.{tables.DOCUMENTS.relation}",
+    },
     check_specs=[
         dg.AssetCheckSpec(CHECK_TEXT_PRESENT, asset=DOCUMENTS, blocking=True, description="no empty text"),
         dg.AssetCheckSpec(
@@ -57,7 +60,10 @@ def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: 
 
     store = lake.lake()
     snapshot = store.replace_partition(
-        PARTITION_COLUMN, key, {DOCUMENTS: (schemas.DOCUMENTS, batches)}, message=f"documents of {key} ({mode.value})"
+        PARTITION_COLUMN,
+        key,
+        {DOCUMENTS: (tables.DOCUMENTS.schema, batches)},
+        message=f"documents of {key} ({mode.value})",
     )
     seconds = time.perf_counter() - started
     with store.connect(read_only=True) as con:

@@ -5,30 +5,29 @@ import time
 import dagster as dg
 from pydantic import Field
 
+from assets.checks import expectation_check
+from assets.ingestion import GROUP
 from assets.metadata import column_schema, markdown_table
-from assets.quality.checks import expectation_check
-from assets.transforms import schemas
-from assets.transforms.crawl_formats import NotACrawlFileError
-from assets.transforms.ingest import (
+from assets.partitions import CRAWL_FILES
+from assets.resources import LakeResource, LandingResource
+from curation.ingest.formats import NotACrawlFileError
+from curation.ingest.reader import (
     DEFAULT_BATCH_BYTES,
     DEFAULT_HTML_CAP_BYTES,
     DEFAULT_MAX_RECORD_BYTES,
     IngestOptions,
     read_crawl_file,
 )
-from orchestration.partitions import CRAWL_FILES
-from orchestration.resources import LakeResource, LandingResource
+from curation.lake import tables
 
-RAW_PAGES = "raw_pages"
-QUARANTINE = "quarantine"
-CRAWL_FILE_LOG = "crawl_files"
-PARTITION_COLUMN = "crawl_file"
+RAW_PAGES, QUARANTINE, CRAWL_FILE_LOG = tables.RAW_PAGES.name, tables.QUARANTINE.name, tables.CRAWL_FILES.name
+PARTITION_COLUMN = tables.CRAWL_PARTITION
 
 CHECK_PAGE_IDS_UNIQUE = "page_ids_unique"
 CHECK_REQUIRED_FIELDS = "required_fields_present"
 CHECK_ALL_PAGES_WRITTEN = "all_pages_written"
 CHECK_EXPECTATIONS = "raw_pages_expectations"  # Great Expectations suite expectations/raw_pages.json
-_EXPECTATION_COLUMNS = ", ".join(n for n in schemas.RAW_PAGES.names if n not in ("html", "text"))
+_EXPECTATION_COLUMNS = ", ".join(n for n in tables.RAW_PAGES.schema.names if n not in ("html", "text"))
 
 
 class IngestConfig(dg.Config):
@@ -43,7 +42,7 @@ def _spec(key: str, description: str, schema) -> dg.AssetSpec:
     return dg.AssetSpec(
         key,
         description=description,
-        group_name="ingestion",
+        group_name=GROUP,
         kinds={"ducklake", "parquet"},
         partitions_def=CRAWL_FILES,
         metadata={"dagster/column_schema": column_schema(schema), "dagster/table_name": f"lake.main.{key}"},
@@ -56,13 +55,15 @@ def _spec(key: str, description: str, schema) -> dg.AssetSpec:
         _spec(
             RAW_PAGES,
             "One row per HTML response record of a crawl file (HTML capped, `truncated` flag).",
-            schemas.RAW_PAGES,
+            tables.RAW_PAGES.schema,
         ),
-        _spec(QUARANTINE, "Malformed records kept aside with file, offset and a stable reason.", schemas.QUARANTINE),
+        _spec(
+            QUARANTINE, "Malformed records kept aside with file, offset and a stable reason.", tables.QUARANTINE.schema
+        ),
         _spec(
             CRAWL_FILE_LOG,
             "One row per crawl file: records by type, stored, skipped, quarantined.",
-            schemas.CRAWL_FILES,
+            tables.CRAWL_FILES.schema,
         ),
     ],
     check_specs=[
@@ -102,9 +103,9 @@ def ingest_crawl_file(
         PARTITION_COLUMN,
         key,
         {
-            RAW_PAGES: (schemas.RAW_PAGES, batches),
-            QUARANTINE: (schemas.QUARANTINE, read.after_pages(read.quarantine_table)),
-            CRAWL_FILE_LOG: (schemas.CRAWL_FILES, read.after_pages(read.stats_table)),
+            RAW_PAGES: (tables.RAW_PAGES.schema, batches),
+            QUARANTINE: (tables.QUARANTINE.schema, read.after_pages(read.quarantine_table)),
+            CRAWL_FILE_LOG: (tables.CRAWL_FILES.schema, read.after_pages(read.stats_table)),
         },
         message=f"ingest crawl file {key}",
     )

@@ -5,11 +5,10 @@ from datetime import timedelta
 import dagster as dg
 from pydantic import Field
 
-from assets.lake_maintenance import maintain
+from assets.maintenance import GROUP
 from assets.metadata import markdown_table
-from orchestration.resources import LakeResource
-
-MAINTENANCE_GROUP = "maintenance"
+from assets.resources import LakeResource
+from curation.lake.maintenance import maintain
 
 
 class MaintenanceConfig(dg.Config):
@@ -20,7 +19,7 @@ class MaintenanceConfig(dg.Config):
 
 @dg.asset(
     name="lake_maintenance",
-    group_name=MAINTENANCE_GROUP,
+    group_name=GROUP,
     kinds={"ducklake"},
     description="Expires lake snapshots older than the configured age except those mixture manifests pin, merges "
     "small adjacent files, and deletes files that only expired snapshots or killed writes left behind.",

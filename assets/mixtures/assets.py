@@ -5,36 +5,28 @@ its field and reason); each manifest is computed from one pinned lake snapshot a
 Expectations suite and a target check before its shards are written.
 """
 
-import json
-from pathlib import Path
-
 import dagster as dg
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field
 
 from assets.broken_recipe import broken_recipe_asset, safe_asset_name
-from assets.dedup.assets import DEDUPLICATED_DOCUMENTS
+from assets.checks import expectation_check
+from assets.keys import deduplicated_documents_key, manifest_key, shards_key
 from assets.metadata import column_schema, markdown_table
-from assets.quality.checks import expectation_check
-from assets.rating.assets import QUALITY_RATINGS
-from assets.transforms.mixtures import manifest as mixture
-from assets.transforms.mixtures.recipe import MixtureRecipe, load_mixture_recipes
-from assets.transforms.recipes import load_recipes
-from orchestration.resources import LakeResource, ShardStoreResource
+from assets.mixtures import GROUP
+from assets.resources import LakeResource, ShardStoreResource
+from curation.lake import tables
+from curation.mixtures import manifest as mixture
+from curation.mixtures import store as stored
+from curation.mixtures.recipe import MixtureRecipe
+from curation.mixtures.targets import documents_over_cap, largest_copy_tokens, target_problems
+from curation.project import PROJECT_ROOT
+from curation.recipes import Recipes
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MIXTURE_RECIPES_DIR = PROJECT_ROOT / "recipes" / "mixtures"
-FILTER_RECIPES_DIR = PROJECT_ROOT / "recipes" / "filters"
-MIXTURE_GROUP = "mixtures"
-MIXTURE_MANIFESTS = "mixture_manifests"  # asset key prefix and lake schema: one table per recipe
+MIXTURE_MANIFESTS = tables.MANIFESTS_SCHEMA  # asset key prefix and lake schema: one table per recipe
 TRAINING_SHARDS = "training_shards"
-CELLS_TABLE = "mixture_cells"  # targets against achieved, per recipe, phase, stream, source and domain
-SUMMARIES_TABLE = "mixture_summaries"  # one JSON summary per recipe
+QUALITY_RATINGS = tables.QUALITY_RATINGS.name
 CHECK_MANIFEST = "mixture_manifest_expectations"  # expectations/mixture_manifest.json
 CHECK_TARGETS = "targets_met_or_shortfall_recorded"
-# a cell without a recorded shortfall must land within this share of its target, or within one document
-TARGET_TOLERANCE = 0.01
 
 
 class MixtureManifestConfig(dg.Config):
@@ -45,76 +37,12 @@ class MixtureManifestConfig(dg.Config):
     )
 
 
-CELLS_SCHEMA = pa.schema([("recipe", pa.string()), *mixture.CELLS])
-SUMMARIES_SCHEMA = pa.schema(
-    [
-        ("recipe", pa.string()),
-        ("recipe_sha256", pa.string()),
-        ("lake_snapshot_id", pa.int64()),
-        ("code_version", pa.string()),
-        ("summary", pa.string()),  # JSON: recipe, input snapshots, targets vs achieved, shortfalls
-    ]
-)
-
-
-def manifest_key(recipe: str) -> dg.AssetKey:
-    return dg.AssetKey([MIXTURE_MANIFESTS, recipe])
-
-
-def shards_key(recipe: str) -> dg.AssetKey:
-    return dg.AssetKey([TRAINING_SHARDS, recipe])
-
-
 def read_manifest(lake: LakeResource, recipe: str):
     """(rows, summary) of a recipe's stored manifest."""
-    with lake.lake().connect(read_only=True) as con:
-        rows = con.execute(
-            f"SELECT * FROM {MIXTURE_MANIFESTS}.{recipe} ORDER BY phase, stream, doc_id"
-        ).to_arrow_table()
-        found = con.execute(f"SELECT summary FROM main.{SUMMARIES_TABLE} WHERE recipe = ?", [recipe]).fetchone()
-    if found is None:
-        raise dg.Failure(f"no manifest summary for recipe {recipe!r}: materialize {manifest_key(recipe)} first")
-    return rows, json.loads(found[0])
-
-
-def store_manifest(store, recipe: MixtureRecipe, result: mixture.Manifest) -> None:
-    """Replace the recipe's manifest table, cells and summary in one lake transaction."""
-    summary = result.summary
-    cells = result.cells.add_column(0, "recipe", [[recipe.name] * result.cells.num_rows])
-    store.create_missing_tables({CELLS_TABLE: CELLS_SCHEMA, SUMMARIES_TABLE: SUMMARIES_SCHEMA})
-    snapshot = summary["lake_snapshot_id"]
-    with store.transaction(message=f"mixture manifest {recipe.name} from snapshot {snapshot}") as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {MIXTURE_MANIFESTS}")
-        con.execute(f"DROP TABLE IF EXISTS {MIXTURE_MANIFESTS}.{recipe.name}")
-        con.register("_rows", result.rows)
-        con.execute(f"CREATE TABLE {MIXTURE_MANIFESTS}.{recipe.name} AS SELECT * FROM _rows")
-        con.register("_cells", cells)
-        con.execute(f"DELETE FROM {CELLS_TABLE} WHERE recipe = ?", [recipe.name])
-        con.execute(f"INSERT INTO {CELLS_TABLE} BY NAME SELECT * FROM _cells")
-        con.execute(f"DELETE FROM {SUMMARIES_TABLE} WHERE recipe = ?", [recipe.name])
-        con.execute(
-            f"INSERT INTO {SUMMARIES_TABLE} VALUES (?, ?, ?, ?, ?)",
-            [
-                recipe.name,
-                recipe.sha256,
-                snapshot,
-                summary["code_version"],
-                json.dumps(summary, sort_keys=True, separators=(",", ":")),
-            ],
-        )
-
-
-def target_problems(cells, tokens_per_copy_max: dict) -> list[tuple]:
-    """Cells without a recorded shortfall that missed their target by more than 1% and more than one document."""
-    problems = []
-    for cell in cells.to_pylist():
-        if cell["shortfall_tokens"] > 0:
-            continue
-        gap = abs(cell["achieved_tokens"] - cell["target_tokens"])
-        slack = max(TARGET_TOLERANCE * cell["target_tokens"], tokens_per_copy_max.get(cell["phase"], 0))
-        if gap > slack:
-            problems.append((cell["phase"], cell["stream"], cell["domain"], round(cell["target_tokens"]), gap))
-    return problems
+    try:
+        return stored.read_manifest(lake.lake(), recipe)
+    except stored.ManifestMissingError as error:
+        raise dg.Failure(f"{error} ({manifest_key(recipe).to_user_string()})") from error
 
 
 def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefinition:
@@ -123,8 +51,8 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
 
     @dg.asset(
         key=key,
-        deps=[*(dg.AssetKey([DEDUPLICATED_DOCUMENTS, name]) for name in deps), QUALITY_RATINGS],
-        group_name=MIXTURE_GROUP,
+        deps=[*(deduplicated_documents_key(name) for name in deps), QUALITY_RATINGS],
+        group_name=GROUP,
         code_version=recipe.sha256[:16],
         kinds={"ducklake", "sql"},
         description=f"The `{recipe.name}` mixture ({source}): which documents, how many copies, in which phase, "
@@ -132,7 +60,7 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
         metadata={
             "recipe_file": source,
             "recipe_sha256": recipe.sha256,
-            "dagster/table_name": f"lake.{MIXTURE_MANIFESTS}.{recipe.name}",
+            "dagster/table_name": f"lake.{tables.manifest_table(recipe.name)}",
             "dagster/column_schema": column_schema(mixture.MANIFEST),
         },
         check_specs=[
@@ -160,12 +88,12 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             raise dg.Failure(f"lake_snapshot {snapshot} is ahead of the lake (current snapshot {current})")
         with store.connect(snapshot=snapshot) as con:
             missing = [
-                f"{DEDUPLICATED_DOCUMENTS}.{name}"
+                tables.deduplicated_view(name)
                 for name in deps
                 if not con.execute(
                     "SELECT count(*) FROM duckdb_views() WHERE database_name = 'lake' AND schema_name = ? "
                     "AND view_name = ?",
-                    [DEDUPLICATED_DOCUMENTS, name],
+                    [tables.DEDUPLICATED_SCHEMA, name],
                 ).fetchone()[0]
             ]
             inputs = store.table_snapshots(con, mixture.INPUT_TABLES)
@@ -173,7 +101,7 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             if missing:
                 raise dg.Failure(f"snapshot {snapshot} has no {', '.join(missing)}: materialize the corpus and ratings")
             result = mixture.compute_manifest(con, recipe, snapshot, inputs)
-        store_manifest(store, recipe, result)
+        stored.store_manifest(store, recipe, result)
         summary = result.summary
         by_phase = [
             (p["phase"], d["domain"], d["target_tokens"], d["achieved_tokens"], d["target_share"], d["achieved_share"])
@@ -202,16 +130,8 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             }
         )
         yield expectation_check(CHECK_MANIFEST, key, result.rows, "mixture_manifest")
-        contributions = result.rows.append_column(
-            "copy_tokens", pc.multiply(result.rows["tokens"], result.rows["base_weight"].cast(pa.int64()))
-        )
-        largest = {
-            r["phase"]: r["copy_tokens_max"]
-            for r in contributions.group_by("phase").aggregate([("copy_tokens", "max")]).to_pylist()
-        }
-        problems = target_problems(result.cells, largest)
-        per_document = result.rows.group_by("doc_id").aggregate([("repeats", "sum")])["repeats_sum"]
-        over_cap = pc.sum(pc.greater(per_document, recipe.max_repeats)).as_py() or 0
+        problems = target_problems(result.cells, largest_copy_tokens(result.rows))
+        over_cap = documents_over_cap(result.rows, recipe.max_repeats)
         yield dg.AssetCheckResult(
             check_name=CHECK_TARGETS,
             asset_key=key,
@@ -231,7 +151,7 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
     @dg.asset(
         key=shards_key(recipe.name),
         deps=[manifest_key(recipe.name)],
-        group_name=MIXTURE_GROUP,
+        group_name=GROUP,
         code_version=recipe.sha256[:16],
         kinds={recipe.shards.format},
         description=f"The `{recipe.name}` manifest written as shuffled {recipe.shards.format} shards (at most "
@@ -239,7 +159,7 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
         "this project.",
     )
     def _shards(context: dg.AssetExecutionContext, lake: LakeResource, shards: ShardStoreResource):
-        from assets.transforms.mixtures.shards import ShardError, write_shards
+        from curation.mixtures.shards import ShardError, write_shards
 
         rows, summary = read_manifest(lake, recipe.name)
         if summary["recipe_sha256"] != recipe.sha256:
@@ -273,16 +193,15 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
     return _shards
 
 
-def mixture_assets(
-    folder: Path = MIXTURE_RECIPES_DIR, filter_folder: Path = FILTER_RECIPES_DIR
-) -> list[dg.AssetsDefinition]:
+def mixture_assets(recipes: Recipes) -> list[dg.AssetsDefinition]:
     """A manifest and a shards asset per mixture recipe, each validated first; a refused recipe file (or one whose
     filter recipe is refused) becomes a manifest asset that fails with the reason, the others load."""
-    errors = {}
-    recipes = load_mixture_recipes(folder, set(load_recipes(filter_folder, errors={})), errors)
-    out = [broken_recipe_asset(manifest_key(safe_asset_name(s)), MIXTURE_GROUP, e) for s, e in errors.items()]
-    for name, recipe in recipes.items():
-        path = (Path(folder) / f"{name}.yaml").resolve()
+    out = [
+        broken_recipe_asset(manifest_key(safe_asset_name(stem)), GROUP, error)
+        for stem, error in recipes.refused_mixtures.items()
+    ]
+    for name, recipe in recipes.mixtures.items():
+        path = (recipes.mixture_folder / f"{name}.yaml").resolve()
         source = str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
         out += [mixture_manifest_asset(recipe, source), training_shards_asset(recipe)]
     return out

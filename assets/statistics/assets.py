@@ -8,40 +8,15 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
-from assets.dedup.assets import DEDUPLICATED_DOCUMENTS
-from assets.filtering.recipes import FILTER_RECIPES_DIR, recipe_asset_key
-from assets.lakehouse import install_extensions
-from assets.mixtures.assets import (
-    CELLS_SCHEMA,
-    CELLS_TABLE,
-    MIXTURE_RECIPES_DIR,
-    SUMMARIES_SCHEMA,
-    SUMMARIES_TABLE,
-    manifest_key,
-)
-from assets.statistics import publish
+from assets.keys import deduplicated_documents_key, filtered_documents_key, manifest_key
+from assets.resources import LakeResource, StatisticsDbtResource
+from assets.statistics import GROUP
 from assets.statistics.glance import model_metadata
 from assets.statistics.project import EXTENSION_DIR, dbt_project
-from assets.transforms import schemas
-from assets.transforms.dedup import CLUSTERS
-from assets.transforms.mixtures.recipe import load_mixture_recipes
-from assets.transforms.rating import scoring
-from assets.transforms.recipes import load_recipes
-from orchestration.resources import LakeResource, StatisticsDbtResource
-
-STATISTICS_GROUP = "statistics"
-
-# The lake tables dbt reads through `source()`: created empty (with their schema) where a stage has not run yet.
-SOURCE_TABLES = {
-    "raw_pages": schemas.RAW_PAGES,
-    "quarantine": schemas.QUARANTINE,
-    "crawl_files": schemas.CRAWL_FILES,
-    "documents": schemas.DOCUMENTS,
-    "dedup_clusters": CLUSTERS,
-    "quality_ratings": scoring.SCHEMA,
-    CELLS_TABLE: CELLS_SCHEMA,
-    SUMMARIES_TABLE: SUMMARIES_SCHEMA,
-}
+from curation.lake import tables
+from curation.lake.client import install_extensions
+from curation.recipes import Recipes
+from curation.statistics import publish
 
 
 class StatisticsTranslator(DagsterDbtTranslator):
@@ -71,7 +46,7 @@ class StatisticsTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(deps=deps)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return STATISTICS_GROUP
+        return GROUP
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -84,27 +59,26 @@ def statistics_translator(filter_recipes: Iterable[str], mixture_recipes: Iterab
     manifests = [manifest_key(name) for name in mixtures]
     return StatisticsTranslator(
         model_deps={
-            "stg_filter_verdicts": [recipe_asset_key(name) for name in filters],
-            "stg_filter_failures": [recipe_asset_key(name) for name in filters],
-            "stg_deduplicated_documents": [dg.AssetKey([DEDUPLICATED_DOCUMENTS, name]) for name in filters],
+            "stg_filter_verdicts": [filtered_documents_key(name) for name in filters],
+            "stg_filter_failures": [filtered_documents_key(name) for name in filters],
+            "stg_deduplicated_documents": [deduplicated_documents_key(name) for name in filters],
             "stg_mixture_manifests": manifests,
         },
-        fanned_sources={dg.AssetKey(CELLS_TABLE): manifests, dg.AssetKey(SUMMARIES_TABLE): manifests},
+        fanned_sources={dg.AssetKey(t.name): manifests for t in (tables.MIXTURE_CELLS, tables.MIXTURE_SUMMARIES)},
     )
 
 
-def statistics_assets(filter_folder=FILTER_RECIPES_DIR, mixture_folder=MIXTURE_RECIPES_DIR) -> dg.AssetsDefinition:
-    """The dbt project as one multi-asset; the recipe folders name the per-recipe assets its models read."""
-    filters = load_recipes(filter_folder, errors={})  # refused recipes fail in their own assets
-    mixtures = load_mixture_recipes(mixture_folder, set(filters), errors={})
-    translator = statistics_translator(filters, mixtures)
+def statistics_assets(recipes: Recipes) -> dg.AssetsDefinition:
+    """The dbt project as one multi-asset; the recipes name the per-recipe assets its models read (refused recipes
+    fail in their own assets)."""
+    translator = statistics_translator(recipes.filters, recipes.mixtures)
 
     @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
     def lake_statistics(context: dg.AssetExecutionContext, dbt: StatisticsDbtResource, lake: LakeResource):
         """`dbt build` (seeds, models, unit and data tests) against the lake, which the run holds meanwhile; then
         each model's row count, preview and distribution read back from the lake."""
         store = lake.lake()
-        store.create_missing_tables(SOURCE_TABLES)
+        store.create_missing_tables({t.name: t.schema for t in tables.dbt_sources()})
         catalog, data_path = store.attach_target()
         os.environ["CURATOR_LAKE_CATALOG"] = catalog  # read by dbt_project/profiles.yml in the dbt subprocess
         os.environ["CURATOR_LAKE_DATA_PATH"] = data_path
@@ -130,6 +104,3 @@ def statistics_assets(filter_folder=FILTER_RECIPES_DIR, mixture_folder=MIXTURE_R
             raise dg.Failure(description=f"{reason}; the previous complete statistics stay in lake.stats")
 
     return lake_statistics
-
-
-lake_statistics = statistics_assets()

@@ -1,0 +1,154 @@
+"""Swappable resources: the embedded lake by default, PostgreSQL catalog + S3 data by configuration."""
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from curation.ingest.landing import LandingFileError, landing_file, ready_landing_files
+from curation.lake.client import Lake
+
+
+class LakeResource(dg.ConfigurableResource):
+    """The DuckLake lakehouse every asset reads and writes (tables in its default schema `main`)."""
+
+    catalog: str = Field(
+        description="DuckLake metadata: a DuckDB catalog file path, or 'postgres:dbname=... host=...', 'sqlite:...'"
+    )
+    data_path: str = Field(description="Where Parquet data files go: a local folder or s3://bucket/prefix/")
+    lock_timeout_s: float = Field(default=600.0, description="How long a writer waits for a local catalog's lock")
+
+    def lake(self) -> Lake:
+        return Lake(self.catalog, self.data_path, self.lock_timeout_s)
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The folder new crawl files are dropped into; one crawl partition per file name."""
+
+    path: str = Field(description="Landing folder watched by the crawl sensor")
+    settle_seconds: float = Field(
+        default=5.0, description="Ignore files modified more recently than this (they may still be copying)"
+    )
+
+    def folder(self) -> Path:
+        return Path(self.path)
+
+    def file(self, name: str) -> Path:
+        """The landing file a partition key names: only a regular file directly inside the landing folder, never a
+        symlink, a path with separators or `..`, or an unknown suffix (LandingFileError says which)."""
+        try:
+            return landing_file(self.folder(), name)
+        except LandingFileError as e:
+            raise dg.Failure(description=str(e)) from e
+
+    def ready_files(self) -> list[str]:
+        """Crawl files that look complete: a known suffix, not hidden, a regular file (symlinks are not followed),
+        not modified in the last moments."""
+        return ready_landing_files(self.folder(), self.settle_seconds, time.time())
+
+
+class ModelStoreResource(dg.ConfigurableResource):
+    """Where trained models are kept, one folder per kind and version."""
+
+    path: str = Field(description="Model store folder (local path)")
+
+    def store(self):
+        from curation.rating.artifacts import ModelStore
+
+        return ModelStore(Path(self.path))
+
+
+class AnnotationsResource(dg.ConfigurableResource):
+    """The annotation files (a folder of *.jsonl) and, optionally, an OpenAI-compatible LLM endpoint that rates
+    more documents by the guidelines. The endpoint is read from environment variables when a run asks for it
+    (unset or empty base URL: off, the default), so a deployment sets them without touching code."""
+
+    path: str = Field(description="Folder of *.jsonl annotation files")
+    endpoint_base_url_env: str = Field(default="CURATOR_ANNOTATOR_BASE_URL", description="e.g. http://host/v1")
+    endpoint_model_env: str = Field(default="CURATOR_ANNOTATOR_MODEL", description="model name to request")
+    endpoint_api_key_env: str = Field(default="CURATOR_ANNOTATOR_API_KEY", description="bearer token, optional")
+
+    def folder(self) -> Path:
+        return Path(self.path)
+
+    def endpoint(self):
+        import os
+
+        from curation.rating.llm_annotator import ChatEndpoint
+
+        base_url = os.environ.get(self.endpoint_base_url_env, "")
+        if not base_url:
+            return None
+        return ChatEndpoint(
+            base_url, os.environ.get(self.endpoint_model_env, ""), os.environ.get(self.endpoint_api_key_env, "")
+        )
+
+
+class ShardStoreResource(dg.ConfigurableResource):
+    """Where training shards are written: one folder per mixture recipe (local path)."""
+
+    path: str = Field(description="Training shards root folder")
+
+    def folder(self, recipe: str) -> Path:
+        return Path(self.path) / recipe
+
+
+class StatisticsDbtResource(dg.ConfigurableResource):
+    """dbt for the statistics project. It takes no configuration: the executable and the project are fixed in
+    code (a run config could otherwise name any program as `dbt_executable` and have it run). The executable is
+    `curator-dbt`, dbt's own CLI in a process that dies with its parent, so a killed run leaves no dbt writing."""
+
+    def cli(self, args: list[str], context: dg.AssetExecutionContext, **kwargs):
+        from dagster_dbt import DbtCliResource
+
+        from assets.statistics.project import dbt_project
+
+        executable = Path(sys.executable).parent / "curator-dbt"
+        return DbtCliResource(project_dir=dbt_project, dbt_executable=str(executable)).cli(
+            args, context=context, **kwargs
+        )
+
+
+def _environment(name: str) -> str:
+    value = dg.EnvVar(name).get_value()
+    if not value:
+        raise dg.DagsterInvariantViolationError(f"environment variable {name} is not set (see .env)")
+    return value
+
+
+def _from_environment(build: Callable[[], dg.ConfigurableResource], description: str) -> dg.ResourceDefinition:
+    """A resource configured by the deployment's environment alone, read when a run starts. It takes no run
+    config, so no run launched from the UI or the API can point it at another folder, catalog or program."""
+    # an empty schema, not None (which would accept any config and ignore it)
+    return dg.ResourceDefinition(resource_fn=lambda _context: build(), config_schema={}, description=description)
+
+
+def default_resources() -> dict[str, dg.ResourceDefinition | dg.ConfigurableResource]:
+    """Configured from the environment at run time (`.env` holds the embedded defaults); none takes run config."""
+    return {
+        "dbt": StatisticsDbtResource(),
+        "lake": _from_environment(
+            lambda: LakeResource(
+                catalog=_environment("CURATOR_LAKE_CATALOG"), data_path=_environment("CURATOR_LAKE_DATA_PATH")
+            ),
+            "The DuckLake lakehouse (CURATOR_LAKE_CATALOG, CURATOR_LAKE_DATA_PATH)",
+        ),
+        "landing": _from_environment(
+            lambda: LandingResource(path=_environment("CURATOR_LANDING_PATH")),
+            "The landing folder of crawl files (CURATOR_LANDING_PATH)",
+        ),
+        "models": _from_environment(
+            lambda: ModelStoreResource(path=_environment("CURATOR_MODEL_PATH")), "Model store (CURATOR_MODEL_PATH)"
+        ),
+        "annotations": _from_environment(
+            lambda: AnnotationsResource(path=_environment("CURATOR_ANNOTATIONS_PATH")),
+            "Annotation files (CURATOR_ANNOTATIONS_PATH)",
+        ),
+        "shards": _from_environment(
+            lambda: ShardStoreResource(path=_environment("CURATOR_SHARDS_PATH")),
+            "Training shards root (CURATOR_SHARDS_PATH)",
+        ),
+    }

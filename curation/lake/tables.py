@@ -1,0 +1,368 @@
+"""The lake's table contract: every table's name, Arrow schema, key and partition column, and how the relations
+made per recipe are named. Transforms, assets, checks, dbt sources (held to this by a test) and tests read it;
+no stage learns a neighbour's table from the neighbour's module.
+
+All tables live in the lake's default schema `main`; per-recipe relations live in one schema per kind.
+"""
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from curation.filters import FILTERS
+from curation.rating.criteria import CRITERIA
+
+UTC_MICROS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A lake table (or, with `view=True`, a view) in schema `main`."""
+
+    name: str
+    schema: pa.Schema | None
+    key: tuple[str, ...]
+    partition: str | None = None  # the column a partition run replaces by (DELETE ... WHERE col = key; INSERT)
+    view: bool = False
+
+    @property
+    def relation(self) -> str:
+        """The name SQL uses, schema-qualified so that views bind under any alias a client attaches the lake."""
+        return f"main.{self.name}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+CRAWL_PARTITION = "crawl_file"  # the partition column of every per-crawl-file table
+
+RAW_PAGES = Table(
+    "raw_pages",
+    pa.schema(
+        [
+            ("page_id", pa.string()),  # 128-bit hex hash of (crawl_file, record id): stable across re-runs
+            ("crawl_file", pa.string()),  # the crawl partition key
+            ("record_offset", pa.int64()),  # where the record starts in the file (see README: Lake tables)
+            ("warc_record_id", pa.string()),
+            ("url", pa.string()),
+            ("host", pa.string()),
+            ("fetch_date", UTC_MICROS),
+            ("http_status", pa.int16()),
+            ("content_type", pa.string()),
+            ("charset", pa.string()),
+            ("payload_digest", pa.string()),
+            ("payload_bytes", pa.int64()),  # size of the whole payload, before the cap
+            ("html", pa.binary()),  # HTML payload, capped; NULL for extracted-text crawls
+            ("text", pa.string()),  # already-extracted text (JSONL crawls); NULL for WARC
+            ("truncated", pa.bool_()),  # payload cut by our cap or by the crawler (WARC-Truncated)
+            ("source_format", pa.string()),  # 'warc' | 'jsonl'
+        ]
+    ),
+    key=("page_id",),
+    partition=CRAWL_PARTITION,
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    pa.schema(
+        [
+            ("crawl_file", pa.string()),
+            ("record_offset", pa.int64()),
+            ("warc_record_id", pa.string()),
+            ("url", pa.string()),
+            ("reason", pa.string()),  # one of curation.ingest.quarantine.REASONS
+            ("detail", pa.string()),
+        ]
+    ),
+    key=("crawl_file", "record_offset", "reason"),
+    partition=CRAWL_PARTITION,
+)
+
+CRAWL_FILES = Table(
+    "crawl_files",
+    pa.schema(
+        [
+            ("crawl_file", pa.string()),
+            ("source_format", pa.string()),
+            ("compression", pa.string()),
+            ("file_bytes", pa.int64()),
+            ("records_seen", pa.int64()),
+            ("warcinfo_records", pa.int64()),
+            ("request_records", pa.int64()),
+            ("response_records", pa.int64()),
+            ("metadata_records", pa.int64()),
+            ("other_records", pa.int64()),
+            ("pages_stored", pa.int64()),
+            ("non_html_skipped", pa.int64()),
+            ("empty_text_skipped", pa.int64()),
+            ("quarantined", pa.int64()),
+            ("truncated_pages", pa.int64()),
+            ("dates_from_http_header", pa.int64()),
+            ("parser", pa.string()),
+            ("ingested_at", UTC_MICROS),
+        ]
+    ),
+    key=("crawl_file",),
+    partition=CRAWL_PARTITION,
+)
+
+DOCUMENTS = Table(
+    "documents",
+    pa.schema(
+        [
+            ("doc_id", pa.string()),  # one document per page today: the page_id
+            ("page_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("url", pa.string()),
+            ("host", pa.string()),
+            ("fetch_date", UTC_MICROS),
+            ("text", pa.string()),
+            ("language", pa.string()),  # ISO 639 code from lid.176, 'unknown' for empty text
+            ("language_score", pa.float32()),
+            ("char_count", pa.int32()),
+            ("word_count", pa.int32()),
+            ("line_count", pa.int32()),
+            ("extractor", pa.string()),  # name and version; 'source text' for already-extracted crawls
+        ]
+    ),
+    key=("doc_id",),
+    partition=CRAWL_PARTITION,
+)
+
+QUALITY_SIGNALS = Table(
+    "quality_signals",
+    pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("language", pa.string()),
+            ("language_score", pa.float32()),
+            # every registered filter's measurements, `<filter>__<measure>`, then its default verdict
+            *[(f"{f.name}__{m}", pa.float64()) for f in FILTERS for m in f.measures],
+            *[(f"{f.name}_reason", pa.string()) for f in FILTERS],
+            ("fineweb_reason", pa.string()),  # first rejection in FineWeb's order; NULL: kept
+        ]
+    ),
+    key=("doc_id",),
+    partition=CRAWL_PARTITION,
+)
+
+URL_FILTER_LISTS = Table(
+    "url_filter_lists",
+    pa.schema([("recipe", pa.string()), ("list", pa.string()), ("entry", pa.string())]),
+    key=("recipe", "list", "entry"),
+    partition="recipe",
+)
+
+_SIGNATURES = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("crawl_file", pa.string()),
+        ("fetch_date", UTC_MICROS),
+        ("exact_hash", pa.string()),  # xxh3-128 of the normalised text
+        ("shingles", pa.int32()),
+        ("signature", pa.list_(pa.uint32())),
+    ]
+)
+_BAND_KEYS = pa.schema(
+    [("doc_id", pa.string()), ("crawl_file", pa.string()), ("band", pa.int8()), ("band_key", pa.int64())]
+)
+FINGERPRINT_SCHEMAS = {"signatures": _SIGNATURES, "band_keys": _BAND_KEYS}  # what one batch's fingerprint returns
+
+DEDUP_SIGNATURES = Table(
+    "dedup_signatures",
+    _SIGNATURES.append(pa.field("minhash_config", pa.string())),
+    key=("doc_id", "minhash_config"),
+    partition=CRAWL_PARTITION,
+)
+DEDUP_BAND_KEYS = Table(
+    "dedup_band_keys",
+    _BAND_KEYS.append(pa.field("minhash_config", pa.string())),
+    key=("doc_id", "minhash_config", "band"),
+    partition=CRAWL_PARTITION,
+)
+DEDUP_PAIRS = Table(
+    "dedup_pairs",
+    pa.schema(
+        [
+            ("crawl_file", pa.string()),  # the partition whose run found the link
+            ("doc_a", pa.string()),
+            ("doc_b", pa.string()),
+            ("kind", pa.string()),  # exact | fuzzy
+            ("similarity", pa.float64()),  # estimated Jaccard (1.0 for exact)
+        ]
+    ),
+    key=("doc_a", "doc_b"),
+    partition=CRAWL_PARTITION,
+)
+DEDUP_CLUSTERS = Table(
+    "dedup_clusters",
+    pa.schema(  # one row per fingerprinted document, rewritten whole from all partitions' links
+        [
+            ("doc_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("cluster_id", pa.string()),  # the representative's doc_id
+            ("cluster_size", pa.int32()),
+            ("is_representative", pa.bool_()),
+            ("match_kind", pa.string()),  # unique | exact | fuzzy
+        ]
+    ),
+    key=("doc_id",),
+)
+
+ANNOTATIONS = Table(
+    "annotations",
+    pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("source", pa.string()),
+            ("url", pa.string()),
+            ("text", pa.string()),
+            ("full_chars", pa.int64()),
+            *[(c, pa.int8()) for c in CRITERIA],
+            ("domain", pa.string()),
+            ("language", pa.string()),
+            ("annotation_file", pa.string()),
+        ]
+    ),
+    key=("doc_id",),
+)
+MODEL_VERSIONS = Table(
+    "model_versions",
+    pa.schema(
+        [
+            ("kind", pa.string()),
+            ("version", pa.string()),
+            ("path", pa.string()),
+            ("trained_at", UTC_MICROS),
+            ("annotations", pa.int32()),
+            ("metrics", pa.string()),
+        ]
+    ),
+    key=("kind", "version"),
+)
+RATING_INPUT = Table("rating_input", None, key=("doc_id",), view=True)
+QUALITY_RATINGS = Table(
+    "quality_ratings",
+    pa.schema(
+        [
+            ("doc_id", pa.string()),
+            *[(c, pa.int8()) for c in CRITERIA],
+            ("overall_score_expected", pa.float32()),  # the rater's continuous overall score, for ranking
+            ("domain", pa.string()),
+            ("domain_probability", pa.float32()),
+            ("fasttext_quality", pa.float32()),  # DCLM-style classifier: P(high quality)
+            ("rater_version", pa.string()),
+            ("classifier_version", pa.string()),
+        ]
+    ),
+    key=("doc_id",),
+)
+
+MANIFEST_SCHEMA = pa.schema(  # lake.mixture_manifests.<recipe>
+    [
+        ("doc_id", pa.string()),
+        ("phase", pa.string()),
+        ("stream", pa.string()),
+        ("repeats", pa.int32()),  # copies of the document in this phase and stream
+        ("tokens", pa.int64()),  # tokens of one copy
+        ("domain", pa.string()),
+        ("language", pa.string()),
+        ("source", pa.string()),  # the crawl file it came from
+        ("cluster_size", pa.int64()),
+        ("base_weight", pa.int32()),  # 1, or its rehydration weight
+    ]
+)
+CELL_SCHEMA = pa.schema(  # one target cell of a manifest, as computed
+    [
+        ("phase", pa.string()),
+        ("stream", pa.string()),
+        ("source", pa.string()),  # '*' unless the stream splits its budget by source
+        ("domain", pa.string()),
+        ("target_tokens", pa.float64()),
+        ("achieved_tokens", pa.int64()),
+        ("documents", pa.int64()),
+        ("copies", pa.int64()),
+        ("candidates", pa.int64()),
+        ("capacity_tokens", pa.int64()),  # every candidate at the cap
+        ("shortfall_tokens", pa.float64()),  # > 0 only where capacity is below the target
+    ]
+)
+MIXTURE_CELLS = Table(
+    "mixture_cells",
+    pa.schema([("recipe", pa.string()), *CELL_SCHEMA]),
+    key=("recipe", "phase", "stream", "source", "domain"),
+    partition="recipe",
+)
+MIXTURE_SUMMARIES = Table(
+    "mixture_summaries",
+    pa.schema(
+        [
+            ("recipe", pa.string()),
+            ("recipe_sha256", pa.string()),
+            ("lake_snapshot_id", pa.int64()),
+            ("code_version", pa.string()),
+            ("summary", pa.string()),  # JSON: recipe, input snapshots, targets vs achieved, shortfalls
+        ]
+    ),
+    key=("recipe",),
+    partition="recipe",
+)
+
+TABLES: tuple[Table, ...] = (
+    RAW_PAGES,
+    QUARANTINE,
+    CRAWL_FILES,
+    DOCUMENTS,
+    QUALITY_SIGNALS,
+    URL_FILTER_LISTS,
+    DEDUP_SIGNATURES,
+    DEDUP_BAND_KEYS,
+    DEDUP_PAIRS,
+    DEDUP_CLUSTERS,
+    ANNOTATIONS,
+    MODEL_VERSIONS,
+    RATING_INPUT,
+    QUALITY_RATINGS,
+    MIXTURE_CELLS,
+    MIXTURE_SUMMARIES,
+)
+BY_NAME = {t.name: t for t in TABLES}
+
+# Relations made per recipe, one schema per kind: lake.<schema>.<recipe name>
+FILTERED_SCHEMA = "filtered_documents"  # a filter recipe's kept documents (a view)
+DEDUPLICATED_SCHEMA = "deduplicated_documents"  # its documents, one per duplicate cluster (a view)
+MANIFESTS_SCHEMA = "mixture_manifests"  # a mixture recipe's manifest (a table)
+STATISTICS_SCHEMA = "stats"  # the dbt models
+
+
+def filtered_view(recipe: str) -> str:
+    return f"{FILTERED_SCHEMA}.{recipe}"
+
+
+def verdicts_view(recipe: str) -> str:
+    """One row per measured document: each filter's reason, the first rejection, kept."""
+    return f"{FILTERED_SCHEMA}.{recipe}__verdicts"
+
+
+def deduplicated_view(recipe: str) -> str:
+    return f"{DEDUPLICATED_SCHEMA}.{recipe}"
+
+
+def manifest_table(recipe: str) -> str:
+    return f"{MANIFESTS_SCHEMA}.{recipe}"
+
+
+def dbt_sources() -> tuple[Table, ...]:
+    """The tables dbt reads through `source('lake', ...)` (dbt_project/models/staging/__sources.yml); the
+    statistics asset creates any that is missing, empty with its schema, so a lake short of a stage still builds."""
+    return (
+        RAW_PAGES,
+        QUARANTINE,
+        CRAWL_FILES,
+        DOCUMENTS,
+        DEDUP_CLUSTERS,
+        QUALITY_RATINGS,
+        MIXTURE_CELLS,
+        MIXTURE_SUMMARIES,
+    )

@@ -1,0 +1,187 @@
+"""Training shards from a manifest: every copy of every document as a row, shuffled within its phase, cut into
+files of bounded size, with an index a trainer reads without this project.
+
+    <folder>/index.json              recipe, its hash, lake snapshot, per phase its shards (rows, tokens, sha256)
+    <folder>/manifest_summary.json   the manifest's summary (targets, achieved, shortfalls)
+    <folder>/<phase>/part-00000.parquet (or .jsonl.gz)
+
+The shuffle is seeded (md5 of recipe seed, phase, doc_id, copy), so the same manifest gives the same files, byte
+for byte. A shard closes once its texts reach `max_bytes` (UTF-8), so a shard holds at most max_bytes plus one
+document. The folder is replaced as a whole: a failure midway leaves the previous shards as they were.
+"""
+
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curation.mixtures.recipe import MixtureRecipe
+
+SHARD = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("copy", pa.int32()),  # 0 .. repeats-1 within the phase and stream
+        ("stream", pa.string()),
+        ("domain", pa.string()),
+        ("language", pa.string()),
+        ("tokens", pa.int64()),
+        ("text", pa.string()),
+    ]
+)
+INDEX = "index.json"
+SUMMARY = "manifest_summary.json"
+
+
+class ShardError(RuntimeError):
+    pass
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write(table: pa.Table, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        pq.write_table(table, path, compression="zstd", row_group_size=8192)
+        return
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        for row in table.to_pylist():
+            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+
+
+def write_shards(
+    con: duckdb.DuckDBPyConnection, rows: pa.Table, recipe: MixtureRecipe, summary: dict, folder: Path
+) -> dict:
+    """Write the shards of manifest `rows` (texts from `documents` as `con` sees the lake); return the index."""
+    con.register("_manifest", rows)
+    seed, max_bytes = recipe.seed, recipe.shards.max_bytes
+    con.execute(
+        f"""
+CREATE OR REPLACE TEMP TABLE shard_rows AS
+WITH copies AS (
+    SELECT m.phase, m.doc_id, c.copy::INTEGER AS copy, m.stream, m.domain, m.language, m.tokens
+    FROM _manifest AS m, range(m.repeats) AS c(copy)
+),
+keyed AS (
+    SELECT c.*, d.text, strlen(d.text) AS bytes,
+           md5_number('{seed}:' || c.phase || ':' || c.doc_id || ':' || c.copy) AS shuffle
+    FROM copies AS c JOIN main.documents AS d USING (doc_id)
+)
+SELECT *, (coalesce(sum(bytes) OVER (PARTITION BY phase ORDER BY shuffle, doc_id, copy
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) // {max_bytes})::INTEGER
+          AS shard
+FROM keyed
+ORDER BY phase, shard, shuffle, doc_id, copy"""
+    )
+    con.unregister("_manifest")
+    expected = pc.sum(rows["repeats"]).as_py() or 0
+    written = con.execute("SELECT count(*) FROM shard_rows").fetchone()[0]
+    if written != expected:
+        raise ShardError(
+            f"{expected - written} document copies have no text in `documents` at this lake snapshot "
+            "(documents deleted since the manifest was computed?)"
+        )
+    fmt = recipe.shards.format
+    suffix = ".parquet" if fmt == "parquet" else ".jsonl.gz"
+    folder = Path(folder)
+    staging = folder.with_name(f".{folder.name}.writing")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    phases = []
+    for phase in recipe.phase_names():
+        shards = []
+        counts = con.execute(
+            "SELECT shard, count(*), sum(tokens)::BIGINT, sum(bytes)::BIGINT FROM shard_rows WHERE phase = ? "
+            "GROUP BY shard ORDER BY shard",
+            [phase],
+        ).fetchall()
+        if counts:
+            (staging / phase).mkdir()
+        for shard, n, tokens, text_bytes in counts:
+            table = (
+                con.execute(
+                    f"SELECT {', '.join(SHARD.names)} FROM shard_rows WHERE phase = ? AND shard = ? "
+                    "ORDER BY shuffle, doc_id, copy",
+                    [phase, shard],
+                )
+                .to_arrow_table()
+                .cast(SHARD)
+            )
+            name = f"{phase}/part-{shard:05d}{suffix}"
+            _write(table, staging / name, fmt)
+            shards.append(
+                {
+                    "file": name,
+                    "rows": n,
+                    "tokens": int(tokens),
+                    "text_bytes": int(text_bytes or 0),
+                    "file_bytes": (staging / name).stat().st_size,
+                    "sha256": _sha256(staging / name),
+                }
+            )
+        phases.append(
+            {
+                "phase": phase,
+                "rows": sum(s["rows"] for s in shards),
+                "tokens": sum(s["tokens"] for s in shards),
+                "shards": shards,
+            }
+        )
+    index = {
+        "recipe": recipe.name,
+        "recipe_sha256": recipe.sha256,
+        "lake_snapshot_id": summary["lake_snapshot_id"],
+        "code_version": summary["code_version"],
+        "format": fmt,
+        "max_bytes": max_bytes,
+        "columns": {f.name: str(f.type) for f in SHARD},
+        "order": "phases in recipe order; rows shuffled within a phase (md5 of seed, phase, doc_id, copy)",
+        "phases": phases,
+    }
+    (staging / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    (staging / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    swap_folder(staging, folder)
+    shutil.rmtree(staging, ignore_errors=True)  # now the previous shards
+    return index
+
+
+def swap_folder(staged: Path, folder: Path) -> None:
+    """Put `staged` in the place of `folder` so that `folder` is never missing: Linux's renameat2 exchanges the two
+    in one step (the old contents end up at `staged`); elsewhere, or on a file system without it, a rename of the
+    old folder aside and of the new one into place."""
+    if folder.exists() and _exchange(staged, folder):
+        return
+    if folder.exists():
+        aside = folder.with_name(f".{folder.name}.previous")
+        shutil.rmtree(aside, ignore_errors=True)
+        folder.rename(aside)
+        staged.rename(folder)
+        aside.rename(staged)
+    else:
+        staged.rename(folder)
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    import ctypes
+    import os
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0

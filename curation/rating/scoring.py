@@ -1,0 +1,61 @@
+"""Arrow batch of documents -> Arrow batch of quality ratings: the pure scoring function. Free of Dagster, so
+a distributed engine can run it unchanged, e.g. Ray Data `ds.map_batches(Scorer, fn_constructor_args=...,
+batch_format="pyarrow", num_gpus=1)` with one Scorer per GPU actor."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from curation.lake.tables import QUALITY_RATINGS
+from curation.rating.criteria import CRITERIA, DOMAINS, annotator_view
+from curation.rating.encoder import SentenceEncoder
+from curation.rating.features import statistics_matrix
+from curation.rating.quality_classifier import high_quality_probability
+from curation.rating.rater import Rater, RaterInputs, rounded
+
+INPUT_COLUMNS = ("doc_id", "text", "language", "language_score")
+SCHEMA = QUALITY_RATINGS.schema
+
+
+@dataclass
+class Scorer:
+    rater: Rater
+    classifier: object
+    classifier_version: str
+    encoder: SentenceEncoder = field(default_factory=SentenceEncoder)
+    tokens_embedded: int = 0
+
+    def __post_init__(self):
+        self.encoder.window_tokens = self.rater.settings.window_tokens  # embed exactly as in training
+
+    def __call__(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
+        return self.score(batch)
+
+    def score(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
+        """One output row per input row, in input order."""
+        if batch.num_rows == 0:
+            return SCHEMA.empty_table()
+        columns = {name: batch.column(name).to_pylist() for name in INPUT_COLUMNS}
+        texts = [t or "" for t in columns["text"]]
+        views = [annotator_view(t) for t in texts]
+        statistics = statistics_matrix(
+            texts, [len(t) for t in texts], columns["language"], [s or 0.0 for s in columns["language_score"]]
+        )
+        embeddings, tokens = self.encoder.embed(views)
+        self.tokens_embedded += tokens
+        expected, probabilities = self.rater.predict(RaterInputs(views, statistics, embeddings))
+        ratings = rounded(expected)
+        best = probabilities.argmax(axis=1)
+        n = batch.num_rows
+        arrays = {
+            "doc_id": pa.array(columns["doc_id"], pa.string()),
+            **{c: pa.array(ratings[:, j], pa.int8()) for j, c in enumerate(CRITERIA)},
+            "overall_score_expected": pa.array(expected[:, CRITERIA.index("overall_score")], pa.float32()),
+            "domain": pa.array([DOMAINS[i] for i in best], pa.string()),
+            "domain_probability": pa.array(probabilities[np.arange(n), best], pa.float32()),
+            "fasttext_quality": pa.array(high_quality_probability(self.classifier, texts), pa.float32()),
+            "rater_version": pa.array([self.rater.version] * n, pa.string()),
+            "classifier_version": pa.array([self.classifier_version] * n, pa.string()),
+        }
+        return pa.Table.from_pydict(arrays, schema=SCHEMA)

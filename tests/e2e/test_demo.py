@@ -1,0 +1,37 @@
+"""`make demo`'s run: every stage's table from the bundled sample crawl, and the same tables however often it runs."""
+
+import dagster as dg
+from conftest import copy_demo, run_demo_in
+
+from orchestration.demo import SAMPLES
+
+MIXTURE_RECIPES = ("dataman_like", "fineweb_like", "qurating_like")
+
+
+SAMPLE_PAGES = 22 + 15 + 16 + 60 + 0 + 670  # small-crawl-a, -b, cc-2020-34 excerpt, sample-pages-60, clipped, jsonl
+
+
+def test_the_demo_fills_every_stage_from_the_sample_crawl(demo_lake):
+    first = demo_lake
+    assert first["failed"] == []
+    assert first["tables"]["raw_pages"] == SAMPLE_PAGES
+    assert first["tables"]["quarantine"] == 1
+    assert first["tables"]["crawl_files"] == len([p for p in SAMPLES.iterdir() if p.name.endswith(".gz")])
+    assert first["tables"]["stats.ingest_funnel"] == first["tables"]["crawl_files"]
+    assert 0.95 * SAMPLE_PAGES <= first["tables"]["documents"] <= SAMPLE_PAGES
+    assert first["tables"]["quality_signals"] == first["tables"]["documents"]
+    assert first["tables"]["annotations"] == 800
+    assert first["tables"]["quality_ratings"] == first["tables"]["rating_input"] > 0
+    assert first["tables"]["mixture_summaries"] == len(MIXTURE_RECIPES)
+    for recipe in MIXTURE_RECIPES:
+        assert f"mixture_manifests.{recipe}" in first["tables"]
+        assert (demo_lake["shards"] / recipe / "index.json").is_file()
+    assert first["tables"]["mixture_manifests.fineweb_like"] > 0
+
+
+def test_a_second_demo_run_replaces_partitions_and_never_doubles_rows(demo_lake, tmp_path):
+    copy = copy_demo(demo_lake, tmp_path)  # its own lake: the other end-to-end tests read the first run's
+    with dg.instance_for_test() as instance:  # a fresh instance: the sensor registers every file again
+        second = run_demo_in(copy["root"], instance)
+    assert second["failed"] == []
+    assert second["tables"] == demo_lake["tables"]

@@ -1,0 +1,250 @@
+"""Mixture manifests and training shards as Dagster assets on the demo lake: real crawl documents, rated by the
+rater trained in the demo run."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from conftest import copy_demo
+
+from assets.mixtures import assets as mixtures
+from assets.resources import ShardStoreResource
+from curation.mixtures import manifest as manifest_sql
+from curation.project import MIXTURE_RECIPES_DIR
+from curation.recipes import load_all
+
+SHIPPED = ("dataman_like", "fineweb_like", "qurating_like")
+
+
+@pytest.fixture(scope="module")
+def lake(demo_lake, tmp_path_factory):
+    """A copy of the demo lake: these tests write manifests, which no other test may read."""
+    return copy_demo(demo_lake, tmp_path_factory.mktemp("mixture-lake"))["lake"]
+
+
+def resources(lake, shards: Path) -> dict:
+    return {"lake": lake, "shards": ShardStoreResource(path=str(shards))}
+
+
+def materialize(lake, shards: Path, folder: Path = MIXTURE_RECIPES_DIR, run_config=None, **kwargs):
+    with dg.instance_for_test() as instance:
+        return dg.materialize(
+            mixtures.mixture_assets(load_all(mixture_folder=folder)),
+            instance=instance,
+            resources=resources(lake, shards),
+            run_config=run_config,
+            **kwargs,
+        )
+
+
+def write_recipe(folder: Path, name: str, recipe: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yaml").write_text(yaml.safe_dump(recipe))
+    return folder
+
+
+def query(lake, sql: str, params=()):
+    with lake.lake().connect(read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def fineweb_supply(lake) -> int:
+    return query(lake, "SELECT sum(ceil(char_count / 4.0))::BIGINT FROM deduplicated_documents.fineweb")[0][0]
+
+
+def rated_five(lake) -> int:
+    return query(
+        lake,
+        "SELECT count(*) FROM deduplicated_documents.multilingual JOIN quality_ratings USING (doc_id) "
+        "WHERE overall_score = 5",
+    )[0][0]
+
+
+def checks(result) -> dict[tuple[str, str], bool]:
+    return {(c.asset_key.to_user_string(), c.check_name): c.passed for c in result.get_asset_check_evaluations()}
+
+
+def test_the_shipped_recipes_give_manifests_and_shards_a_trainer_reads_without_this_project(lake, tmp_path):
+    result = materialize(lake, tmp_path / "shards")
+    assert result.success
+    verdicts = checks(result)
+    for recipe in SHIPPED:
+        assert verdicts[(f"mixture_manifests/{recipe}", mixtures.CHECK_MANIFEST)]
+        assert verdicts[(f"mixture_manifests/{recipe}", mixtures.CHECK_TARGETS)]
+        rows = query(lake, f"SELECT sum(repeats), sum(repeats * tokens), count(*) FROM mixture_manifests.{recipe}")[0]
+        folder = tmp_path / "shards" / recipe
+        index = json.loads((folder / "index.json").read_text())
+        summary = json.loads((folder / "manifest_summary.json").read_text())
+        if recipe == "dataman_like" and rated_five(lake) == 0:
+            # the rater gave no 5 to the sample's documents: an empty manifest, every target cell a shortfall
+            assert rows[2] == 0 and index["phases"][0]["shards"] == []
+            assert summary["shortfalls"] and {s["reason"] for s in summary["shortfalls"]} == {"no candidates"}
+            assert len({s["domain"] for s in summary["shortfalls"]}) > 1  # the budget was split by domain
+            continue
+        assert rows[2] > 0
+        # plain pyarrow, no project code: the files the index lists, phase by phase; every copy a row, tokens add up
+        table = pa.concat_tables(pq.read_table(folder / s["file"]) for p in index["phases"] for s in p["shards"])
+        assert ds.dataset(str(folder / "main"), format="parquet").count_rows() == index["phases"][0]["rows"]
+        assert table.num_rows == rows[0] == sum(p["rows"] for p in index["phases"])
+        assert pc.sum(table["tokens"]).as_py() == rows[1]
+        assert pc.min(pc.utf8_length(table["text"])).as_py() > 0
+        assert summary["recipe_sha256"] == index["recipe_sha256"]
+        assert set(summary["input_table_snapshots"]) == set(manifest_sql.INPUT_TABLES)
+        assert summary["input_table_snapshots"]["quality_ratings"] <= summary["lake_snapshot_id"]
+    # the DataMan-like recipe reads only documents rated 5
+    assert (
+        query(
+            lake,
+            "SELECT coalesce(min(q.overall_score), 5) FROM mixture_manifests.dataman_like JOIN quality_ratings q "
+            "USING (doc_id)",
+        )[0][0]
+        == 5
+    )
+    # QuRating-like: the final phase gets 15% of the tokens, with Coding and Mathematics upsampled where present
+    phases = {
+        p["phase"]: p
+        for p in json.loads((tmp_path / "shards" / "qurating_like" / "manifest_summary.json").read_text())["phases"]
+    }
+    assert phases["final"]["target_tokens"] == round(0.15 * 150_000)
+
+
+def test_real_rated_documents_meet_domain_and_phase_targets_within_one_percent(lake, tmp_path):
+    supply = fineweb_supply(lake)
+    domains = [d for (d,) in query(lake, "SELECT domain FROM quality_ratings GROUP BY 1 ORDER BY count(*) DESC")]
+    recipe = {  # 6 times what the sample holds: every document 5 to 8 times, phases of ~150-600K tokens
+        "token_budget": supply * 6,
+        "max_repeats": 8,
+        "seed": 3,
+        "streams": [{"name": "web", "filter_recipe": "fineweb", "selection": {"method": "qurating", "tau": 2.0}}],
+        "phases": [
+            {"name": "main", "fraction": 0.8},
+            {"name": "final", "fraction": 0.2, "upsample": {domains[-1]: 2}},
+        ],
+    }
+    result = materialize(lake, tmp_path / "shards", write_recipe(tmp_path / "recipes", "real_mix", recipe))
+    assert result.success
+    summary = json.loads(query(lake, "SELECT summary FROM mixture_summaries WHERE recipe = 'real_mix'")[0][0])
+    assert summary["shortfalls"] == []
+    largest = dict(
+        query(
+            lake,
+            "SELECT q.domain, max(ceil(d.char_count / 4.0)) FROM deduplicated_documents.fineweb AS d "
+            "JOIN quality_ratings AS q USING (doc_id) GROUP BY 1",
+        )
+    )
+    measured = 0
+    for phase in summary["phases"]:
+        for domain in phase["domains"]:
+            # a cell lands within half a document of its target (documents are not cut) ...
+            assert abs(domain["achieved_tokens"] - domain["target_tokens"]) <= largest[domain["domain"]] / 2 + 1
+            # ... so where half its largest document is under 1% of the phase, its share is within one point
+            if largest[domain["domain"]] / 2 <= 0.01 * phase["target_tokens"]:
+                assert abs(domain["achieved_share"] - domain["target_share"]) <= 0.01, domain
+                measured += 1
+        assert abs(phase["achieved_tokens"] - phase["target_tokens"]) <= 0.03 * phase["target_tokens"]
+    assert measured >= 4
+    per_document = query(
+        lake, "SELECT min(n), max(n) FROM (SELECT sum(repeats) AS n FROM mixture_manifests.real_mix GROUP BY doc_id)"
+    )[0]
+    assert per_document[0] >= 4 and per_document[1] <= 8
+
+
+def test_explicit_weights_beyond_supply_upsample_to_the_cap_and_record_the_shortfall(lake, tmp_path):
+    supply = fineweb_supply(lake)
+    recipe = {
+        "token_budget": supply * 10,
+        "max_repeats": 2,
+        "streams": [{"name": "web", "filter_recipe": "fineweb"}],
+    }
+    result = materialize(lake, tmp_path / "shards", write_recipe(tmp_path / "recipes", "too_big", recipe))
+    assert result.success  # a shortfall is recorded, not an error
+    assert query(lake, "SELECT min(repeats), max(repeats) FROM mixture_manifests.too_big")[0] == (2, 2)
+    summary = json.loads(query(lake, "SELECT summary FROM mixture_summaries WHERE recipe = 'too_big'")[0][0])
+    assert summary["achieved_tokens"] == 2 * supply
+    assert sum(s["shortfall_tokens"] for s in summary["shortfalls"]) == pytest.approx(
+        8 * supply, abs=len(summary["shortfalls"])
+    )
+    cells = query(lake, "SELECT sum(shortfall_tokens) FROM mixture_cells WHERE recipe = 'too_big'")[0][0]
+    assert cells == pytest.approx(8 * supply)
+
+
+def test_the_same_recipe_on_the_same_snapshot_gives_byte_identical_manifest_and_shards(lake, tmp_path):
+    folder = write_recipe(
+        tmp_path / "recipes",
+        "pinned",
+        {
+            "token_budget": fineweb_supply(lake),
+            "seed": 11,
+            "streams": [{"name": "web", "filter_recipe": "fineweb", "selection": {"method": "qurating"}}],
+            "shards": {"max_bytes": 100_000},
+        },
+    )
+
+    def run(shards: Path, snapshot=None):
+        config = {"ops": {"mixture_manifests__pinned": {"config": {"lake_snapshot": snapshot}}}}
+        assert materialize(lake, shards, folder, run_config=config).success
+        rows = query(lake, "SELECT * FROM mixture_manifests.pinned ORDER BY phase, stream, doc_id")
+        summary = query(lake, "SELECT summary FROM mixture_summaries WHERE recipe = 'pinned'")[0][0]
+        files = {p.relative_to(shards): p.read_bytes() for p in sorted(shards.rglob("*")) if p.is_file()}
+        return rows, summary, files
+
+    rows, summary, files = run(tmp_path / "a")
+    snapshot = json.loads(summary)["lake_snapshot_id"]
+    assert len([f for f in files if f.suffix == ".parquet"]) > 1  # bounded shards
+    assert all(pq.ParquetFile(tmp_path / "a" / f).metadata.num_rows for f in files if f.suffix == ".parquet")
+    removed = query(lake, "SELECT * FROM quality_ratings ORDER BY doc_id LIMIT 40")
+    with lake.lake().transaction("test: a rating batch withdrawn") as con:
+        con.execute(
+            "DELETE FROM quality_ratings WHERE doc_id IN (SELECT doc_id FROM quality_ratings ORDER BY doc_id LIMIT 40)"
+        )
+    try:
+        again = run(tmp_path / "b", snapshot)
+        assert again[0] == rows and again[1] == summary
+        assert {f.as_posix(): b for f, b in again[2].items()} == {f.as_posix(): b for f, b in files.items()}
+        moved_on = run(tmp_path / "c")
+        assert moved_on[0] != rows
+        assert json.loads(moved_on[1])["lake_snapshot_id"] > snapshot
+    finally:
+        with lake.lake().transaction("test: the rating batch restored") as con:
+            placeholders = ", ".join(["?"] * len(removed[0]))
+            con.executemany(f"INSERT INTO quality_ratings VALUES ({placeholders})", removed)
+
+
+def test_a_failing_manifest_expectation_blocks_the_shards(lake, tmp_path, monkeypatch):
+    folder = write_recipe(
+        tmp_path / "recipes",
+        "gated",
+        {"token_budget": 20_000, "streams": [{"name": "web", "filter_recipe": "fineweb"}]},
+    )
+    original = manifest_sql.compute_manifest
+
+    def off_cap(*args):  # a bug in the arithmetic: repeats of 0
+        result = original(*args)
+        rows = result.rows.set_column(3, "repeats", pc.multiply(result.rows["repeats"], 0))
+        return manifest_sql.Manifest(rows, result.cells, result.summary)
+
+    monkeypatch.setattr(manifest_sql, "compute_manifest", off_cap)
+    result = materialize(lake, tmp_path / "shards", folder, raise_on_error=False)
+    [gate] = [c for c in result.get_asset_check_evaluations() if c.check_name == mixtures.CHECK_MANIFEST]
+    assert not gate.passed and gate.metadata["unexpected_rows"].value > 0
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"mixture_manifests/gated"}
+    assert not (tmp_path / "shards" / "gated").exists()
+
+
+def test_a_manifest_asked_for_a_future_snapshot_is_refused(lake, tmp_path):
+    folder = write_recipe(
+        tmp_path / "recipes", "future", {"token_budget": 1000, "streams": [{"name": "web", "filter_recipe": "fineweb"}]}
+    )
+    config = {"ops": {"mixture_manifests__future": {"config": {"lake_snapshot": 10**9}}}}
+    result = materialize(lake, tmp_path / "shards", folder, run_config=config, raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "ahead of the lake" in str(failure.event_specific_data.error)
+    assert query(lake, "SELECT count(*) FROM mixture_summaries WHERE recipe = 'future'")[0][0] == 0

@@ -1,0 +1,89 @@
+"""The rating library without a lake: annotation files validated, the annotator's view of a text, embedding windows,
+the device choice, and the fastText quality classifier."""
+
+import pytest
+from support.rating import ANNOTATIONS, annotation_rows, write_jsonl
+
+from curation.rating.annotations import AnnotationError, load_annotations
+from curation.rating.criteria import CRITERIA, DOMAINS, annotator_view
+from curation.rating.encoder import pick_device, windows_of
+
+
+def test_the_bundled_annotations_load_with_all_criteria_and_domains():
+    table = load_annotations(ANNOTATIONS)
+    assert table.num_rows == 800
+    assert set(table.column("domain").to_pylist()) <= set(DOMAINS)
+    for c in CRITERIA:
+        values = table.column(c).to_numpy()
+        assert values.min() >= 1 and values.max() <= 5
+    long = [
+        t
+        for t, n in zip(table.column("text").to_pylist(), table.column("full_chars").to_pylist(), strict=True)
+        if n > 2500
+    ]
+    assert long and all("\n[...]\n" in t and len(t) <= 2507 for t in long)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"overall_score": 6}, "overall_score", "outside 1..5"),
+        ({"coherence": "high"}, "coherence", "expected an integer"),
+        ({"domain": "Sports"}, "domain", "not one of DataMan's 15 domains"),
+        ({"text": None}, "text", "missing"),
+    ],
+)
+def test_a_malformed_annotation_refuses_the_set_with_file_line_and_field(tmp_path, change, field, reason):
+    rows = annotation_rows(3)
+    rows[1].update(change)
+    write_jsonl(tmp_path / "batch.jsonl", rows)
+    with pytest.raises(AnnotationError) as refused:
+        load_annotations(tmp_path)
+    assert (refused.value.file, refused.value.line, refused.value.field) == ("batch.jsonl", 2, field)
+    assert reason in refused.value.reason
+
+
+def test_a_document_rated_in_two_files_is_refused(tmp_path):
+    rows = annotation_rows(2)
+    write_jsonl(tmp_path / "a.jsonl", rows)
+    write_jsonl(tmp_path / "b.jsonl", rows[1:])
+    with pytest.raises(AnnotationError, match="already rated in a.jsonl:2"):
+        load_annotations(tmp_path)
+
+
+def test_the_annotator_view_is_head_and_tail_of_long_texts():
+    text = "a" * 2000 + "b" * 1000
+    view = annotator_view(text)
+    assert view == "a" * 1800 + "\n[...]\n" + "b" * 700
+    assert annotator_view("short text") == "short text"
+
+
+def test_embedding_windows_cover_head_and_tail_without_overlap():
+    assert windows_of(list(range(100)), 128) == [list(range(100))]
+    assert windows_of(list(range(200)), 128) == [list(range(128)), list(range(128, 200))]
+    assert windows_of(list(range(1000)), 128) == [list(range(128)), list(range(872, 1000))]
+
+
+def test_the_device_falls_back_to_cpu_and_refuses_a_missing_gpu():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert pick_device("auto") == "cpu"
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        pick_device("cuda")
+
+
+def test_the_fasttext_classifier_scores_high_and_low_texts_and_empty_ones_as_zero():
+    from curation.rating.quality_classifier import (
+        ClassifierSettings,
+        high_quality_probability,
+        train_classifier,
+    )
+
+    table = load_annotations(ANNOTATIONS)
+    texts, overall = table.column("text").to_pylist(), table.column("overall_score").to_numpy()
+    model = train_classifier(texts[:400], overall[:400], ClassifierSettings())
+    held_out = high_quality_probability(model, texts[400:])
+    assert held_out[overall[400:] >= 4].mean() > held_out[overall[400:] <= 2].mean() + 0.2
+    assert list(high_quality_probability(model, ["", "   \n"])) == [0.0, 0.0]
