@@ -2,12 +2,13 @@
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
+from curation.compute import Compute, ComputeSettings, open_compute
 from curation.ingest.landing import LandingFileError, landing_file, ready_landing_files
 from curation.lake.client import Lake
 
@@ -23,6 +24,44 @@ class LakeResource(dg.ConfigurableResource):
 
     def lake(self) -> Lake:
         return Lake(self.catalog, self.data_path, self.lock_timeout_s)
+
+
+class ComputeResource(dg.ConfigurableResource):
+    """Where the heavy per-batch work runs (extraction, language ID, measurements, fingerprints, ratings):
+    `local` in the step's process, or `ray`. The engine starts when an asset first asks for it and stops when the
+    step ends (a Ray instance it started is shut down then)."""
+
+    engine: str = Field(default="local", description="local (in-process) or ray")
+    ray_address: str = Field(
+        default="local", description="local (a Ray instance on 127.0.0.1 for this step), auto, or ray://host:port"
+    )
+    num_cpus: int = Field(default=0, ge=0, description="CPUs of a Ray instance started here (0: the machine's)")
+    max_retries: int = Field(default=3, ge=0, description="times Ray recomputes a batch whose worker died")
+    rows_per_batch: int = Field(default=256, ge=1, description="rows per batch: the unit of work a worker gets")
+
+    _engine: Compute | None = PrivateAttr(default=None)
+
+    def settings(self) -> ComputeSettings:
+        return ComputeSettings(
+            engine=self.engine,
+            ray_address=self.ray_address,
+            num_cpus=self.num_cpus,
+            max_retries=self.max_retries,
+            rows_per_batch=self.rows_per_batch,
+        )
+
+    def compute(self) -> Compute:
+        if self._engine is None:
+            self._engine = open_compute(self.settings())
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.close()
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -126,10 +165,32 @@ def _from_environment(build: Callable[[], dg.ConfigurableResource], description:
     return dg.ResourceDefinition(resource_fn=lambda _context: build(), config_schema={}, description=description)
 
 
+def _optional_environment(name: str, default: str) -> str:
+    return dg.EnvVar(name).get_value() or default
+
+
+def _compute_from_environment(_context) -> Iterator[ComputeResource]:
+    """CURATOR_COMPUTE (local or ray), CURATOR_RAY_ADDRESS, CURATOR_RAY_NUM_CPUS; the engine closes with the step."""
+    resource = ComputeResource(
+        engine=_optional_environment("CURATOR_COMPUTE", "local"),
+        ray_address=_optional_environment("CURATOR_RAY_ADDRESS", "local"),
+        num_cpus=int(_optional_environment("CURATOR_RAY_NUM_CPUS", "0")),
+    )
+    try:
+        yield resource
+    finally:
+        resource.close()
+
+
 def default_resources() -> dict[str, dg.ResourceDefinition | dg.ConfigurableResource]:
     """Configured from the environment at run time (`.env` holds the embedded defaults); none takes run config."""
     return {
         "dbt": StatisticsDbtResource(),
+        "compute": dg.ResourceDefinition(
+            resource_fn=_compute_from_environment,
+            config_schema={},
+            description="Where per-batch work runs (CURATOR_COMPUTE, CURATOR_RAY_ADDRESS, CURATOR_RAY_NUM_CPUS)",
+        ),
         "lake": _from_environment(
             lambda: LakeResource(
                 catalog=_environment("CURATOR_LAKE_CATALOG"), data_path=_environment("CURATOR_LAKE_DATA_PATH")

@@ -151,7 +151,7 @@ def child_ours(lake_dir: Path, out: Path, min_similarity: float) -> None:
 
     from assets.dedup.assets import dedup_clusters, dedup_fingerprints
     from assets.partitions import CRAWL_FILES
-    from assets.resources import LakeResource
+    from assets.resources import ComputeResource, LakeResource
 
     lake = LakeResource(catalog="sqlite:" + str(lake_dir / "catalog.sqlite"), data_path=str(lake_dir / "files"))
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -160,7 +160,7 @@ def child_ours(lake_dir: Path, out: Path, min_similarity: float) -> None:
         dg.materialize(
             [dedup_fingerprints],
             instance=instance,
-            resources={"lake": lake},
+            resources={"lake": lake, "compute": ComputeResource()},
             partition_key="corpus.jsonl.gz",
             run_config={**quiet, "ops": {"dedup_fingerprints": {"config": {"min_similarity": min_similarity}}}},
         )
@@ -240,10 +240,14 @@ def prepare_lake(corpus: Path, lake_dir: Path) -> None:
     from assets.documents.assets import documents
     from assets.ingestion.assets import ingest_crawl_file
     from assets.partitions import CRAWL_FILES
-    from assets.resources import LakeResource, LandingResource
+    from assets.resources import ComputeResource, LakeResource, LandingResource
 
     lake = LakeResource(catalog="sqlite:" + str(lake_dir / "catalog.sqlite"), data_path=str(lake_dir / "files"))
-    resources = {"lake": lake, "landing": LandingResource(path=str(corpus.parent), settle_seconds=0)}
+    resources = {
+        "lake": lake,
+        "landing": LandingResource(path=str(corpus.parent), settle_seconds=0),
+        "compute": ComputeResource(),
+    }
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(CRAWL_FILES.name, [corpus.name])
         dg.materialize(

@@ -45,7 +45,7 @@ def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
     from assets.filtered.assets import FILTER_RECIPES_DIR, filtered_documents_asset
     from assets.ingestion.assets import ingest_crawl_file
     from assets.partitions import CRAWL_FILES
-    from assets.resources import LakeResource, LandingResource
+    from assets.resources import ComputeResource, LakeResource, LandingResource
     from assets.signals.assets import quality_signals
     from curation.filters.recipe import load_recipe
 
@@ -55,7 +55,11 @@ def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
     lake = LakeResource(
         catalog="sqlite:" + str(workdir / "lake" / "catalog.sqlite"), data_path=str(workdir / "lake" / "files")
     )
-    resources = {"lake": lake, "landing": LandingResource(path=str(landing), settle_seconds=0)}
+    resources = {
+        "lake": lake,
+        "landing": LandingResource(path=str(landing), settle_seconds=0),
+        "compute": ComputeResource(),
+    }
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(CRAWL_FILES.name, [warc.name])

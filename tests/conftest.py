@@ -3,14 +3,18 @@ temporary lake: one materialization, or the library over it), `e2e/` (the demo p
 Each folder's tests carry its marker, so `pytest -m unit` runs one tier."""
 
 import fcntl
+import hashlib
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from assets.resources import LakeResource, LandingResource
+from assets.resources import ComputeResource, LakeResource, LandingResource
 from curation.lake.client import Lake
+from curation.lake.local_postgres import LocalPostgres
 
 TIERS = ("unit", "assets", "e2e")
 RERUN_TEST = "test_a_second_demo_run_replaces_partitions_and_never_doubles_rows"
@@ -55,11 +59,32 @@ def landing_dir(tmp_path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server per test process (a unix socket in a private folder, no TCP port), stopped at the end."""
+    folder = Path(tempfile.mkdtemp(prefix="curator-pg-"))
+    server = LocalPostgres(folder).start(databases=())
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def postgres_catalog(request) -> str:
+    """A database of its own for the requesting test on the session's server."""
+    server = request.getfixturevalue("postgres")
+    database = "lake_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    server.create_database(database)
+    return server.catalog(database)
+
+
 @pytest.fixture
-def lake_resource(tmp_path) -> LakeResource:
-    return LakeResource(
-        catalog="sqlite:" + str(tmp_path / "lake" / "catalog.sqlite"), data_path=str(tmp_path / "lake" / "files")
-    )
+def lake_resource(request, tmp_path) -> LakeResource:
+    """The test's lake: an embedded SQLite catalog, or (parametrized with `BOTH_CATALOGS`) a PostgreSQL one."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        catalog = postgres_catalog(request)
+    else:
+        catalog = "sqlite:" + str(tmp_path / "lake" / "catalog.sqlite")
+    return LakeResource(catalog=catalog, data_path=str(tmp_path / "lake" / "files"))
 
 
 @pytest.fixture
@@ -69,7 +94,11 @@ def lake(lake_resource) -> Lake:
 
 @pytest.fixture
 def resources(lake_resource, landing_dir) -> dict:
-    return {"lake": lake_resource, "landing": LandingResource(path=str(landing_dir), settle_seconds=0)}
+    return {
+        "lake": lake_resource,
+        "landing": LandingResource(path=str(landing_dir), settle_seconds=0),
+        "compute": ComputeResource(),
+    }
 
 
 @pytest.fixture

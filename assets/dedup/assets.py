@@ -1,6 +1,8 @@
 """Deduplication across every crawl partition: fingerprints per partition (never recomputed for old ones), links
 to everything stored before, clusters over all links, and per recipe the deduplicated corpus as a view."""
 
+from functools import partial
+
 import dagster as dg
 from pydantic import Field
 
@@ -9,7 +11,7 @@ from assets.dedup import GROUP
 from assets.keys import deduplicated_documents_key, filtered_documents_key
 from assets.metadata import column_schema, markdown_table
 from assets.partitions import CRAWL_FILES
-from assets.resources import LakeResource
+from assets.resources import ComputeResource, LakeResource
 from curation.dedup import minhash as dedup
 from curation.dedup.clusters import cluster_statements, link_partition_sql
 from curation.dedup.views import deduplicated_view_sql
@@ -63,15 +65,18 @@ def _sql_literal(value: str) -> str:
         "dagster/table_name": f"lake.{tables.DEDUP_SIGNATURES.relation}",
     },
 )
-def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, lake: LakeResource):
+def dedup_fingerprints(
+    context: dg.AssetExecutionContext, config: DedupConfig, lake: LakeResource, compute: ComputeResource
+):
     key = context.partition_key
     minhash = config.minhash()
     band_keys = []
+    engine = compute.compute()
 
     def signatures(cursor):
         # storage order: a fingerprint does not depend on its neighbours, and no sort holds all texts in memory
-        for docs in read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, None):
-            sigs, keys = dedup.fingerprint(docs, minhash)
+        docs = read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, None, engine.rows_per_batch)
+        for sigs, keys in engine.map_batches(partial(dedup.fingerprint, config=minhash), docs):
             band_keys.append(keys.append_column("minhash_config", [[minhash.name] * keys.num_rows]))
             yield sigs.append_column("minhash_config", [[minhash.name] * sigs.num_rows])
 
@@ -104,6 +109,7 @@ def dedup_fingerprints(context: dg.AssetExecutionContext, config: DedupConfig, l
             "dagster/row_count": docs,
             "lake_snapshot_id": snapshot,
             "minhash": minhash.name,
+            "compute": engine.name,
             "exact_links": links.get("exact", 0),
             "fuzzy_links": links.get("fuzzy", 0),
             "links_to_older_partitions": older,

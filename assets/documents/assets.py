@@ -2,6 +2,7 @@
 
 import time
 from collections import Counter
+from functools import partial
 
 import dagster as dg
 from pydantic import Field
@@ -10,9 +11,9 @@ from assets.checks import expectation_check
 from assets.documents import GROUP
 from assets.metadata import column_schema, markdown_table
 from assets.partitions import CRAWL_FILES
-from assets.resources import LakeResource
+from assets.resources import ComputeResource, LakeResource
 from curation.documents.extract import ExtractionMode, extractor_name
-from curation.documents.pages import PAGE_COLUMNS, documents_from_pages
+from curation.documents.pages import PAGE_COLUMNS, documents_and_counts
 from curation.lake import tables
 from curation.lake.client import read_partition
 
@@ -48,15 +49,20 @@ class DocumentsConfig(dg.Config):
         ),
     ],
 )
-def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: LakeResource):
+def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: LakeResource, compute: ComputeResource):
     key = context.partition_key
     mode = ExtractionMode(config.extractor)
     started = time.perf_counter()
     stats = Counter()
+    engine = compute.compute()
 
     def batches(cursor):
-        for pages in read_partition(cursor, RAW_PAGES, PAGE_COLUMNS, PARTITION_COLUMN, key, "record_offset"):
-            yield documents_from_pages(pages, mode, stats)
+        pages = read_partition(
+            cursor, RAW_PAGES, PAGE_COLUMNS, PARTITION_COLUMN, key, "record_offset", engine.rows_per_batch
+        )
+        for docs, counts in engine.map_batches(partial(documents_and_counts, mode=mode), pages):
+            stats.update(counts)
+            yield docs
 
     store = lake.lake()
     snapshot = store.replace_partition(
@@ -90,6 +96,7 @@ def documents(context: dg.AssetExecutionContext, config: DocumentsConfig, lake: 
             "charset_fallbacks": stats["charset_fallbacks"],
             "extraction_failures": stats["extraction_failures"],
             "extractor": extractor_name(mode),
+            "compute": engine.name,
             "documents_per_second": round(docs / seconds, 1) if seconds else None,
             "languages": markdown_table(["language", "documents", "mean score"], languages),
             "preview": markdown_table(["url", "language", "words", "text"], preview),

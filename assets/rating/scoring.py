@@ -11,7 +11,7 @@ from assets.keys import deduplicated_documents_key
 from assets.metadata import column_schema, markdown_table
 from assets.rating import GPU_POOL, GROUP
 from assets.rating.models import QUALITY_CLASSIFIER, RATER_MODEL
-from assets.resources import LakeResource, ModelStoreResource
+from assets.resources import ComputeResource, LakeResource, ModelStoreResource
 from curation.lake import tables
 from curation.rating import scoring
 from curation.rating.input import rating_input_sql
@@ -74,6 +74,9 @@ class QualityRatingsConfig(dg.Config):
     device: str = Field(default="auto", description="auto (CUDA in half precision if present), cpu, cuda")
     batch_documents: int = Field(default=256, description="Documents per scoring batch (sorted by length)")
     rescore_all: bool = Field(default=False, description="Score every document again, not only new ones")
+    actors: int = Field(
+        default=0, ge=0, description="Ray: at most this many scoring actors (0: one per GPU, else per CPU)"
+    )
 
 
 @dg.asset(
@@ -99,23 +102,19 @@ class QualityRatingsConfig(dg.Config):
     ],
 )
 def quality_ratings(
-    context: dg.AssetExecutionContext, config: QualityRatingsConfig, lake: LakeResource, models: ModelStoreResource
+    context: dg.AssetExecutionContext,
+    config: QualityRatingsConfig,
+    lake: LakeResource,
+    models: ModelStoreResource,
+    compute: ComputeResource,
 ):
-    from curation.rating.encoder import SentenceEncoder
-
     versions = current_versions(lake.lake())
     missing = [kind for kind in ("rater", "quality_classifier") if kind not in versions]
     if missing:
         raise dg.Failure(
             description=f"no trained {' and '.join(missing)}: materialize rater_model and quality_classifier"
         )
-    store = models.store()
-    scorer = scoring.Scorer(
-        store.load_rater(versions["rater"]),
-        store.load_classifier(versions["quality_classifier"]),
-        versions["quality_classifier"],
-        SentenceEncoder(device=config.device),
-    )
+    spec = scoring.ScorerSpec(models.path, versions["rater"], versions["quality_classifier"], config.device)
     lake_store = lake.lake()
     lake_store.create_missing_tables({QUALITY_RATINGS: scoring.SCHEMA})
     current = (
@@ -134,10 +133,12 @@ def quality_ratings(
             params,
         ).to_arrow_table()
     read_seconds = time.perf_counter() - started
-    scored = [
-        scorer.score(todo.slice(i, config.batch_documents)) for i in range(0, todo.num_rows, config.batch_documents)
-    ]
-    scored = pa.concat_tables(scored) if scored else scoring.SCHEMA.empty_table()
+    engine = compute.compute()
+    batches = [todo.slice(i, config.batch_documents) for i in range(0, todo.num_rows, config.batch_documents)]
+    results = list(engine.map_actors(spec, batches, actors=config.actors)) if batches else []
+    scored = pa.concat_tables([r[0] for r in results]) if results else scoring.SCHEMA.empty_table()
+    tokens_embedded = sum(r[1] for r in results)
+    devices = sorted({r[2] for r in results}) or ["none (nothing to score)"]
     score_seconds = time.perf_counter() - started - read_seconds
     with lake_store.transaction(message=f"quality ratings by rater {versions['rater']}") as con:
         con.register("_scored", scored)
@@ -165,10 +166,16 @@ def quality_ratings(
             "scored_this_run": scored.num_rows,
             "rater_version": versions["rater"],
             "classifier_version": versions["quality_classifier"],
-            "device": scorer.encoder.resolved_device if scored.num_rows else "none (nothing to score)",
-            "precision": scorer.encoder.precision if scored.num_rows else "-",
+            "device": ", ".join(devices),
+            "precision": "float16" if any(d.startswith("cuda") for d in devices) else "float32",
+            "compute": engine.name,
+            "rating_workers": markdown_table(
+                ["node", "GPUs"], [(w["node"], ", ".join(w["gpus"]) or "-") for w in engine.placement()]
+            )
+            if results
+            else "-",
             "documents_per_second": round(scored.num_rows / total_seconds, 2) if scored.num_rows else None,
-            "tokens_embedded": scorer.tokens_embedded,
+            "tokens_embedded": tokens_embedded,
             "read_seconds": round(read_seconds, 2),
             "score_seconds": round(score_seconds, 2),
             "spearman_rater_vs_fasttext": round(agreement, 4) if agreement is not None else None,

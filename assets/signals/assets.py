@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.metadata import column_schema, markdown_table
 from assets.partitions import CRAWL_FILES
-from assets.resources import LakeResource
+from assets.resources import ComputeResource, LakeResource
 from assets.signals import GROUP
 from curation.filters import FILTER_NAMES
 from curation.filters.signals import DOCUMENT_COLUMNS, SCHEMA, signals_from_documents
@@ -39,13 +39,16 @@ CHECK_ONE_ROW_PER_DOCUMENT = "signals_for_every_document"
         )
     ],
 )
-def quality_signals(context: dg.AssetExecutionContext, lake: LakeResource):
+def quality_signals(context: dg.AssetExecutionContext, lake: LakeResource, compute: ComputeResource):
     key = context.partition_key
     started = time.perf_counter()
+    engine = compute.compute()
 
     def batches(cursor):
-        for docs in read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, "doc_id"):
-            yield signals_from_documents(docs)
+        docs = read_partition(
+            cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, "doc_id", engine.rows_per_batch
+        )
+        yield from engine.map_batches(signals_from_documents, docs)
 
     store = lake.lake()
     snapshot = store.replace_partition(
@@ -73,6 +76,7 @@ def quality_signals(context: dg.AssetExecutionContext, lake: LakeResource):
             **{f"dropped_by_{name}": n for name, n in by_filter.items()},
             "drops": markdown_table(["filter", "reason", "documents"], drops),
             "documents_per_second": round(signals / seconds, 1) if seconds else None,
+            "compute": engine.name,
         }
     )
     yield dg.AssetCheckResult(

@@ -63,3 +63,9 @@ def documents_from_pages(
         ],
         schema=tables.DOCUMENTS.schema,
     )
+
+
+def documents_and_counts(pages: pa.RecordBatch | pa.Table, mode: ExtractionMode) -> tuple[pa.Table, Counter]:
+    """`documents_from_pages` with its counts returned instead of accumulated: what a remote worker sends back."""
+    stats = Counter()
+    return documents_from_pages(pages, mode, stats), stats

@@ -3,6 +3,7 @@ a distributed engine can run it unchanged, e.g. Ray Data `ds.map_batches(Scorer,
 batch_format="pyarrow", num_gpus=1)` with one Scorer per GPU actor."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +33,13 @@ class Scorer:
     def __call__(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
         return self.score(batch)
 
+    def score_counted(self, batch: pa.RecordBatch | pa.Table) -> tuple[pa.Table, int, str]:
+        """The ratings with what scoring them cost: (ratings, tokens embedded, device); what an actor sends back."""
+        before = self.tokens_embedded
+        scored = self.score(batch)
+        device = self.encoder.resolved_device if batch.num_rows else "none"
+        return scored, self.tokens_embedded - before, device
+
     def score(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
         """One output row per input row, in input order."""
         if batch.num_rows == 0:
@@ -59,3 +67,28 @@ class Scorer:
             "classifier_version": pa.array([self.classifier_version] * n, pa.string()),
         }
         return pa.Table.from_pydict(arrays, schema=SCHEMA)
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    """What a worker needs to build its own Scorer, models loaded once per worker: picklable, so an actor on
+    another node builds it there. Calling it returns the worker's batch function (`Scorer.score_counted`)."""
+
+    model_store: str
+    rater_version: str
+    classifier_version: str
+    device: str = "auto"
+
+    def build(self) -> Scorer:
+        from curation.rating.artifacts import ModelStore
+
+        store = ModelStore(Path(self.model_store))
+        return Scorer(
+            store.load_rater(self.rater_version),
+            store.load_classifier(self.classifier_version),
+            self.classifier_version,
+            SentenceEncoder(device=self.device),
+        )
+
+    def __call__(self):
+        return self.build().score_counted

@@ -4,7 +4,7 @@ import json
 
 import dagster as dg
 import pytest
-from support.lake import materialize_partition
+from support.lake import BOTH_CATALOGS, materialize_partition
 from support.near_duplicates import edit_words, jaccard, long_originals
 
 from assets.dedup.assets import (
@@ -165,6 +165,7 @@ def rating_stand_in() -> None:
     """Stands in for the rating input that reads the deduplicated corpus."""
 
 
+@BOTH_CATALOGS
 def test_signatures_of_another_minhash_setting_are_never_compared(originals, instance, resources, landing_dir, lake):
     write_jsonl(landing_dir / "d.jsonl", {"one": originals[0]})
     write_jsonl(landing_dir / "e.jsonl", {"two": originals[0] + " extra words at the end"})

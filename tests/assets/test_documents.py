@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from support.lake import materialize_partition, rows
+from support.lake import BOTH_CATALOGS, materialize_partition, rows
 from support.samples import land
 
 from assets.documents.assets import DOCUMENTS, documents
@@ -17,6 +17,7 @@ def materialize(instance, resources, key, **config):
     return materialize_partition([ingest_crawl_file, documents], instance, resources, key, run_config, False)
 
 
+@BOTH_CATALOGS
 def test_documents_asset_writes_one_partition_with_its_extractor(instance, resources, landing_dir, lake):
     land(landing_dir, "cc-main-2019-30-extracted-697.jsonl.gz", "small-crawl-a.warc.gz")
     assert materialize(instance, resources, "cc-main-2019-30-extracted-697.jsonl.gz").success

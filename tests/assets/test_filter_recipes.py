@@ -12,7 +12,7 @@ from support.samples import land
 from assets.documents.assets import documents
 from assets.filtered.assets import CHECK_VERDICT_PER_SIGNAL, filtered_documents_asset, filtered_documents_assets
 from assets.ingestion.assets import ingest_crawl_file
-from assets.resources import LakeResource, LandingResource
+from assets.resources import ComputeResource, LakeResource, LandingResource
 from assets.signals.assets import QUALITY_SIGNALS, quality_signals
 from curation.cli import main as check_recipes
 from curation.filters import Document
@@ -50,7 +50,11 @@ def measured(tmp_path_factory):
     lake = LakeResource(
         catalog="sqlite:" + str(root / "lake" / "catalog.sqlite"), data_path=str(root / "lake" / "files")
     )
-    resources = {"lake": lake, "landing": LandingResource(path=str(landing), settle_seconds=0)}
+    resources = {
+        "lake": lake,
+        "landing": LandingResource(path=str(landing), settle_seconds=0),
+        "compute": ComputeResource(),
+    }
     with dg.instance_for_test() as instance:
         materialize_partition([ingest_crawl_file, documents, quality_signals], instance, resources, JSONL)
         yield SimpleNamespace(instance=instance, resources=resources, lake=lake.lake(), root=root)

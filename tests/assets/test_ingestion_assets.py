@@ -4,11 +4,11 @@ import multiprocessing
 
 import dagster as dg
 import pytest
-from support.lake import materialize, rows
+from support.lake import BOTH_CATALOGS, materialize, rows
 from support.samples import land
 
 from assets.ingestion.assets import CRAWL_FILE_LOG, QUARANTINE, RAW_PAGES
-from assets.resources import LakeResource, LandingResource
+from assets.resources import ComputeResource, LakeResource, LandingResource
 from curation.ingest import reader as ingest
 
 EXPECTED = {  # file: (raw_pages rows, quarantine reasons, records seen)
@@ -54,6 +54,7 @@ def test_lake_files_are_parquet_not_inlined(instance, resources, landing_dir, la
     assert files and all(f[0].endswith(".parquet") for f in files)
 
 
+@BOTH_CATALOGS
 def test_rematerializing_a_partition_replaces_it(instance, resources, landing_dir, lake):
     land(landing_dir, "small-crawl-a.warc.gz", "small-crawl-b.warc.gz")
     materialize(instance, resources, "small-crawl-a.warc.gz")
@@ -81,6 +82,7 @@ def test_a_file_that_is_not_a_crawl_file_fails_and_writes_nothing(instance, reso
     assert rows(lake, "SELECT count(*) FROM crawl_files WHERE crawl_file = 'notes.warc.gz'") == [(0,)]
 
 
+@BOTH_CATALOGS
 def test_a_crash_mid_write_leaves_the_previous_snapshot_intact(instance, resources, landing_dir, lake, monkeypatch):
     land(landing_dir, "small-crawl-a.warc.gz")
     materialize(instance, resources, "small-crawl-a.warc.gz")
@@ -104,6 +106,7 @@ def _materialize_in_process(args):
         resources = {
             "lake": LakeResource(catalog=lake_catalog, data_path=lake_data),
             "landing": LandingResource(path=landing, settle_seconds=0),
+            "compute": ComputeResource(),
         }
         return materialize(instance, resources, key).success
 

@@ -1,6 +1,6 @@
 """quality_signals: measurements and verdicts of FineWeb's filters per document, stored in the lake."""
 
-from support.lake import materialize_partition, rows
+from support.lake import BOTH_CATALOGS, materialize_partition, rows
 from support.samples import land
 
 from assets.documents.assets import documents as documents_asset
@@ -9,6 +9,7 @@ from assets.signals.assets import QUALITY_SIGNALS, quality_signals
 from curation.filters import FILTER_NAMES as FILTERS
 
 
+@BOTH_CATALOGS
 def test_signals_land_per_partition_and_thresholds_can_move_in_sql(instance, resources, landing_dir, lake):
     land(landing_dir, "cc-main-2019-30-extracted-697.jsonl.gz")
     result = materialize_partition(

@@ -17,7 +17,7 @@ from support.rating import ANNOTATIONS, QUICK, annotation_rows, write_jsonl
 from assets.rating import GPU_POOL, models
 from assets.rating import annotations as annotation_assets
 from assets.rating import scoring as scoring_assets
-from assets.resources import AnnotationsResource, LakeResource, ModelStoreResource
+from assets.resources import AnnotationsResource, ComputeResource, LakeResource, ModelStoreResource
 from curation.lake import tables
 from curation.rating import scoring
 from curation.rating.criteria import CRITERIA, DOMAINS
@@ -91,6 +91,7 @@ def rated_lake(tmp_path_factory):
         "lake": lake,
         "models": ModelStoreResource(path=str(root / "models")),
         "annotations": AnnotationsResource(path=str(ANNOTATIONS)),
+        "compute": ComputeResource(),
     }
     with dg.instance_for_test() as instance:
         result = dg.materialize(RATING_ASSETS, instance=instance, resources=resources, run_config={"ops": QUICK})

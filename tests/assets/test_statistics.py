@@ -1,7 +1,7 @@
 """dbt statistics over a real lake: models land in `lake.stats`, data tests run as Dagster asset checks."""
 
 import dagster as dg
-from support.lake import materialize, rows
+from support.lake import BOTH_CATALOGS, materialize, rows
 from support.samples import land
 
 from assets.statistics.assets import statistics_assets
@@ -38,6 +38,7 @@ def build_statistics(instance, resources, selection=None):
     )
 
 
+@BOTH_CATALOGS
 def test_funnel_counts_each_crawl_partition_all_dbt_tests_pass_and_a_broken_key_fails(
     instance, resources, landing_dir, lake, monkeypatch
 ):

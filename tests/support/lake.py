@@ -6,8 +6,13 @@ from contextlib import closing
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from assets.partitions import CRAWL_FILES
+
+# the lake suite's catalogs: a test marked with this runs on each (the `lake_resource` fixture's parameter)
+CATALOGS = ("sqlite", "postgres")
+BOTH_CATALOGS = pytest.mark.parametrize("lake_resource", CATALOGS, indirect=True)
 
 
 def rows(lake, sql, params=()):
