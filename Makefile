@@ -2,6 +2,8 @@
 # make test: lint + the whole test suite (unit, assets and e2e tiers, in two worker processes)
 # make test-unit: the unit tier alone (the library, no lake; under a minute)
 # make ui:   the Dagster web UI on 127.0.0.1:$(PORT), behind the origin guard (orchestration/ui.py)
+# make postgres: a local PostgreSQL server for the lake catalog (several processes write one lake; see README)
+# make ray: a Ray head on this machine, loopback only (then CURATOR_COMPUTE=ray CURATOR_RAY_ADDRESS=auto); make ray-stop
 # make maintain: expire old lake snapshots (not those a manifest pins), merge small files, delete unused ones
 # make screenshot: re-take docs/images/*.png over make demo's runs (headless chromium: apt-get install chromium)
 PYTHON ?= python3.11
@@ -13,7 +15,7 @@ export DAGSTER_HOME
 # dagster-dbt runs `dbt` from PATH when it re-parses the project under `dagster dev`
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test test-unit ui screenshot bench clean maintain
+.PHONY: install demo test test-unit ui screenshot bench clean maintain postgres ray ray-stop
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +51,16 @@ test-unit: install
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.ui --host 127.0.0.1 --port $(PORT)
+
+postgres: install
+	$(BIN)/curator postgres start --folder $(CURDIR)/.postgres
+
+# RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0: Ray takes 127.0.0.1 as the node address, so every Ray server binds to loopback
+ray: install
+	RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 $(BIN)/ray start --head --include-dashboard false --disable-usage-stats
+
+ray-stop:
+	$(BIN)/ray stop
 
 maintain: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.demo --maintain

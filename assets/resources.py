@@ -50,6 +50,10 @@ class ComputeResource(dg.ConfigurableResource):
             rows_per_batch=self.rows_per_batch,
         )
 
+    @property
+    def started(self) -> bool:
+        return self._engine is not None
+
     def compute(self) -> Compute:
         if self._engine is None:
             self._engine = open_compute(self.settings())

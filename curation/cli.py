@@ -1,6 +1,7 @@
 """`curator`: the library's command line, no Dagster needed.
 
 curator check-recipes [--filters DIR] [--mixtures DIR]   validate every recipe; exit 1 if any is refused
+curator postgres start|stop|status [--folder DIR]        a local PostgreSQL server for the lake catalog
 """
 
 import argparse
@@ -23,13 +24,42 @@ def check_recipes(args: argparse.Namespace) -> int:
     return 1 if recipes.refused else 0
 
 
+def postgres(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from curation.lake.local_postgres import LocalPostgres, PostgresError
+
+    server = LocalPostgres(Path(args.folder).resolve())
+    try:
+        if args.action == "start":
+            server.start((args.database,))
+        elif args.action == "stop":
+            server.stop()
+            print(f"stopped the server in {server.folder}")
+            return 0
+    except PostgresError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if not server.is_running():
+        print(f"no server is running in {server.folder}")
+        return 1
+    print(f"running in {server.folder} (unix socket only, no TCP port); for .env or the environment:")
+    print(f'CURATOR_LAKE_CATALOG="{server.catalog(args.database)}"')
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="curator", description="Curation library commands (no lake is touched).")
+    parser = argparse.ArgumentParser(prog="curator", description="Curation library commands (no Dagster needed).")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check-recipes", help="validate every filter and mixture recipe")
     check.add_argument("--filters", default=str(FILTER_RECIPES_DIR), help="filter recipe folder")
     check.add_argument("--mixtures", default=str(MIXTURE_RECIPES_DIR), help="mixture recipe folder")
     check.set_defaults(run=check_recipes)
+    server = commands.add_parser("postgres", help="start, stop or show a local PostgreSQL server for the lake catalog")
+    server.add_argument("action", choices=("start", "stop", "status"))
+    server.add_argument("--folder", default=".postgres", help="the server's folder (cluster, socket, log)")
+    server.add_argument("--database", default="lake", help="the lake's database (created if missing)")
+    server.set_defaults(run=postgres)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -3,7 +3,6 @@ temporary lake: one materialization, or the library over it), `e2e/` (the demo p
 Each folder's tests carry its marker, so `pytest -m unit` runs one tier."""
 
 import fcntl
-import hashlib
 import json
 import shutil
 import tempfile
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from support.lake import postgres_catalog
 
 from assets.resources import ComputeResource, LakeResource, LandingResource
 from curation.lake.client import Lake
@@ -67,14 +67,6 @@ def postgres():
     yield server
     server.stop()
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def postgres_catalog(request) -> str:
-    """A database of its own for the requesting test on the session's server."""
-    server = request.getfixturevalue("postgres")
-    database = "lake_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
-    server.create_database(database)
-    return server.catalog(database)
 
 
 @pytest.fixture

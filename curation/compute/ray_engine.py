@@ -119,8 +119,10 @@ class RayCompute(Compute):
         count = gpus if gpus else max(1, self.cpus() // max(1, cpus_per_actor))
         count = min(count, actors) if actors else count
         options = {"num_gpus": 1, "num_cpus": 0} if gpus else {"num_cpus": cpus_per_actor}
-        actor_class = ray.remote(_BatchActor).options(max_restarts=self.settings.max_retries, max_task_retries=1)
-        pool = [actor_class.options(**options).remote(factory) for _ in range(count)]
+        actor_class = ray.remote(_BatchActor).options(
+            max_restarts=self.settings.max_retries, max_task_retries=1, **options
+        )
+        pool = [actor_class.remote(factory) for _ in range(count)]
         pending: deque = deque()
         try:
             self._placement = ray.get([actor.where.remote() for actor in pool])

@@ -33,6 +33,7 @@ _SQLITE = "sqlite:"
 _ENTRY_NAMES = {"sqlite": "sqlite_scanner", "postgres": "postgres_scanner"}
 _PARQUET_OPTIONS = {"parquet_compression": "zstd", "parquet_compression_level": "1"}  # ~6x smaller than HTML
 _END = object()
+_INIT_ATTEMPTS = 10
 # Extension files whose DuckDB signature this process has checked, with the (inode, size, mtime) they had then.
 # Checking costs ~0.13 s per file and connection (it hashes the whole ~35 MB binary); a file already checked and
 # unchanged since is loaded without checking again, so a partition run's many connections pay it once.
@@ -156,15 +157,28 @@ def _committed(con: duckdb.DuckDBPyConnection, message: str | None) -> Iterator[
         yield
         if message:
             con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
-        con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    con.execute("COMMIT")  # a failed COMMIT has ended the transaction already: nothing to roll back
+
+
+def _is_conflict(error: duckdb.Error) -> bool:
+    return "transaction conflict" in str(error).lower()
 
 
 def _create_if_missing(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
     empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
+
+
+def _main_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
+        ).fetchall()
+    }
 
 
 def _write_ahead_log(path: Path) -> None:
@@ -317,15 +331,29 @@ class Lake:
             options.append("READ_ONLY")
         if snapshot is not None:
             options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
-        try:
-            con.execute(f"ATTACH {_sql_str('ducklake:' + catalog)} AS {ALIAS} ({', '.join(options)})")
-        except duckdb.Error as error:
-            if snapshot is not None and "snapshot" in str(error).lower():
-                raise LakeError(f"lake snapshot {snapshot} cannot be read: {error}") from error
-            raise
+        statement = f"ATTACH {_sql_str('ducklake:' + catalog)} AS {ALIAS} ({', '.join(options)})"
+        for attempt in range(_INIT_ATTEMPTS):
+            try:
+                con.execute(statement)
+                break
+            except duckdb.Error as error:
+                if snapshot is not None and "snapshot" in str(error).lower():
+                    raise LakeError(f"lake snapshot {snapshot} cannot be read: {error}") from error
+                # on a server, writers that start together on a new lake race to create its catalog tables: the
+                # losers attach the catalog the winner made
+                racing = not self.is_local_catalog and "failed to initialize ducklake" in str(error).lower()
+                if not racing or attempt == _INIT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
         con.execute(f"USE {ALIAS}")
-        if is_new:
-            for option, value in _PARQUET_OPTIONS.items():
+        if not read_only and (is_new or not self.is_local_catalog):
+            self._set_parquet_options(con)
+
+    def _set_parquet_options(self, con: duckdb.DuckDBPyConnection) -> None:
+        """zstd Parquet, set once when the lake is created (a server catalog: when a writer finds it unset)."""
+        current = dict(con.execute(f"SELECT option_name, value FROM ducklake_options({_sql_str(ALIAS)})").fetchall())
+        for option, value in _PARQUET_OPTIONS.items():
+            if current.get(option) != value:
                 con.execute(f"CALL {ALIAS}.set_option({_sql_str(option)}, {_sql_str(value)})")
 
     def snapshot_id(self, con: duckdb.DuckDBPyConnection) -> int:
@@ -367,10 +395,10 @@ class Lake:
         function of a read cursor on this same session, for stages that read one lake table to write another.
         `then`: SQL run in the same transaction after the writes (views over what was written).
         """
+        self.create_missing_tables({table: schema for table, (schema, _) in tables.items()})
         with self.connect() as con:
             with _committed(con, message):
-                for table, (schema, batches) in tables.items():
-                    _create_if_missing(con, table, schema)
+                for table, (_schema, batches) in tables.items():
                     con.execute(f"DELETE FROM {table} WHERE {key_column} = ?", [key])
                     if callable(batches):
                         reader = con.cursor()
@@ -391,11 +419,23 @@ class Lake:
         with self.connect() as con, _committed(con, message):
             yield con
 
-    def create_missing_tables(self, schemas: dict[str, pa.Schema]) -> None:
-        """Empty tables with these schemas where none exist yet, so views over them can be created early."""
-        with self.connect() as con:
-            for table, schema in schemas.items():
-                _create_if_missing(con, table, schema)
+    def create_missing_tables(self, schemas: dict[str, pa.Schema], attempts: int = 5) -> None:
+        """Empty tables with these schemas where none exist yet, in a transaction of their own: on a server catalog
+        writers that start together on a new lake race to create them, and the losers find them on retry."""
+        for attempt in range(attempts):
+            try:
+                with self.connect() as con:
+                    missing = [t for t in schemas if t not in _main_tables(con)]
+                    if not missing:
+                        return
+                    with _committed(con, None):
+                        for table in missing:
+                            _create_if_missing(con, table, schemas[table])
+                return
+            except duckdb.TransactionException as error:
+                if not _is_conflict(error) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def table_names(self) -> list[str]:
         with self.connect(read_only=True) as con:

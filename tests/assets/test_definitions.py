@@ -10,7 +10,7 @@ def test_code_location_loads_without_heavy_imports():
     code = (
         "import sys, orchestration.definitions as d; "
         "d.defs.resolve_asset_graph(); "
-        "heavy = ('torch', 'great_expectations', 'sentence_transformers', 'fastwarc'); "
+        "heavy = ('torch', 'great_expectations', 'sentence_transformers', 'fastwarc', 'ray'); "
         "heavy = [m for m in heavy if m in sys.modules]; "
         "print(heavy)"
     )
@@ -32,3 +32,18 @@ def test_definitions_validate_and_name_the_lineage():
     assert parents == {"deduplicated_documents/fineweb", "quality_ratings"}
     shards = graph.get(dg.AssetKey(["training_shards", "qurating_like"]))
     assert {k.to_user_string() for k in shards.parent_keys} == {"mixture_manifests/qurating_like"}
+
+
+def test_the_compute_resource_comes_from_the_environment_and_starts_nothing_until_asked(monkeypatch):
+    from assets.resources import default_resources
+
+    monkeypatch.setenv("CURATOR_COMPUTE", "ray")
+    monkeypatch.setenv("CURATOR_RAY_ADDRESS", "ray://head:10001")
+    with dg.build_resources({"compute": default_resources()["compute"]}) as built:
+        assert built.compute.settings().engine == "ray"
+        assert built.compute.settings().ray_address == "ray://head:10001"
+        assert not built.compute.started  # no connection attempted: nothing asked for the engine
+    monkeypatch.delenv("CURATOR_COMPUTE")
+    monkeypatch.delenv("CURATOR_RAY_ADDRESS")
+    with dg.build_resources({"compute": default_resources()["compute"]}) as built:
+        assert built.compute.settings().engine == "local" and built.compute.compute().name == "local"

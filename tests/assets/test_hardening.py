@@ -88,6 +88,7 @@ def test_a_bad_recipe_file_fails_its_own_asset_and_the_rest_loads(tmp_path, inst
         {"dbt": {"config": {"dbt_executable": sys.executable, "global_config_flags": ["-c", "open('/tmp/x','w')"]}}},
         {"lake": {"config": {"catalog": "/etc/passwd", "data_path": "/"}}},
         {"landing": {"config": {"path": "/etc"}}},
+        {"compute": {"config": {"engine": "ray", "ray_address": "ray://attacker:10001"}}},
     ],
 )
 def test_run_config_cannot_override_resources(resources):

@@ -6,6 +6,7 @@ import json
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from support.lake import CATALOGS, postgres_catalog
 from support.synthetic_mixture import DOMAIN_PERCENT, RECIPE, build_synthetic_lake
 
 from curation.lake.client import Lake
@@ -15,10 +16,12 @@ from curation.mixtures.recipe import parse_mixture_recipe
 DOCUMENTS = 20_000
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> tuple[Lake, int]:
+@pytest.fixture(scope="module", params=CATALOGS)
+def synthetic(request, tmp_path_factory) -> tuple[Lake, int]:
+    """The synthetic lake on each catalog: every manifest test runs on SQLite and on PostgreSQL."""
     root = tmp_path_factory.mktemp("mixtures")
-    lake = Lake("sqlite:" + str(root / "catalog.sqlite"), str(root / "files"))
+    catalog = postgres_catalog(request) if request.param == "postgres" else "sqlite:" + str(root / "catalog.sqlite")
+    lake = Lake(catalog, str(root / "files"))
     build_synthetic_lake(lake, DOCUMENTS, seed=0)
     with lake.connect(read_only=True) as con:
         snapshot = lake.snapshot_id(con)

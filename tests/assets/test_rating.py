@@ -328,3 +328,74 @@ def test_asking_for_llm_annotations_without_an_endpoint_fails_clearly(tmp_path, 
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
     assert "CURATOR_ANNOTATOR_BASE_URL" in failure.message
+
+
+RATINGS = "SELECT * EXCLUDE (overall_score_expected, domain_probability, fasttext_quality) FROM quality_ratings"
+SCORES = "SELECT doc_id, overall_score_expected, domain_probability, fasttext_quality FROM quality_ratings"
+
+
+def assert_same_ratings(left: LakeResource, right: LakeResource) -> None:
+    """The same ratings, domains and versions per document; the continuous scores within float noise (batches of
+    another composition pad differently)."""
+    order = " ORDER BY doc_id"
+    assert read_table(left, RATINGS + order).to_pylist() == read_table(right, RATINGS + order).to_pylist()
+    a, b = read_table(left, SCORES + order), read_table(right, SCORES + order)
+    for column in ("overall_score_expected", "domain_probability", "fasttext_quality"):
+        assert np.allclose(a.column(column).to_numpy(), b.column(column).to_numpy(), atol=1e-4), column
+
+
+def test_ratings_on_a_postgres_catalog_equal_those_on_sqlite(rated_lake, request, tmp_path):
+    from support.lake import postgres_catalog
+
+    sqlite_lake, resources, _, documents = rated_lake
+    lake = LakeResource(catalog=postgres_catalog(request), data_path=str(tmp_path / "files"))
+    docs = [(r["text"], r["language"], 0.9) for r in annotation_rows(200)[100:112] if r["text"]]
+    seed_documents(lake, docs)
+    registry = read_table(sqlite_lake, "SELECT * FROM model_versions")
+    with lake.lake().transaction("the rated lake's models") as con:
+        con.register("_models", registry)
+        con.execute("CREATE TABLE model_versions AS SELECT * FROM _models")
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [scoring_assets.rating_input_asset(RECIPES), scoring_assets.quality_ratings],
+            instance=instance,
+            resources={**resources, "lake": lake},
+        )
+    assert result.success
+    assert read_table(lake, "SELECT count(*) AS n FROM quality_ratings").column("n")[0].as_py() == documents
+    assert_same_ratings(lake, sqlite_lake)
+
+
+def test_rating_actors_take_the_gpu_node_of_a_two_node_cluster(own_rated_lake, rated_lake, monkeypatch):
+    """A head node without GPUs and a worker node that advertises one: the scoring actor is placed on the GPU
+    node (`num_gpus=1`), and scores as the in-process path did (CPU inside: the GPU here is only a resource)."""
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # loopback only, before Ray is imported
+    from ray.cluster_utils import Cluster
+
+    lake, resources, _, documents = own_rated_lake
+    cluster = Cluster(initialize_head=True, connect=True, head_node_args={"num_cpus": 1})
+    try:
+        gpu_node = cluster.add_node(num_cpus=1, num_gpus=1)
+        cluster.wait_for_nodes()
+        compute = ComputeResource(engine="ray", ray_address=cluster.address)
+        with dg.instance_for_test() as instance:
+            result = dg.materialize(
+                [scoring_assets.rating_input_asset(RECIPES), scoring_assets.quality_ratings],
+                instance=instance,
+                resources={**resources, "compute": compute},
+                run_config={"ops": {"quality_ratings": {"config": {"rescore_all": True, "batch_documents": 4}}}},
+            )
+    finally:
+        import ray
+
+        ray.shutdown()
+        cluster.shutdown()
+    assert result.success
+    [event] = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "quality_ratings"
+    ]
+    metadata = event.materialization.metadata
+    assert metadata["compute"].value == "ray" and metadata["scored_this_run"].value == documents
+    workers = metadata["rating_workers"].value
+    assert gpu_node.node_id in workers and "| - |" not in workers  # every actor holds a GPU, on the GPU node
+    assert_same_ratings(lake, rated_lake[0])

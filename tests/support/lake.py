@@ -1,5 +1,6 @@
 """Materializing assets on a temporary lake, reading it back, and private copies for tests that write."""
 
+import hashlib
 import shutil
 import sqlite3
 from contextlib import closing
@@ -13,6 +14,14 @@ from assets.partitions import CRAWL_FILES
 # the lake suite's catalogs: a test marked with this runs on each (the `lake_resource` fixture's parameter)
 CATALOGS = ("sqlite", "postgres")
 BOTH_CATALOGS = pytest.mark.parametrize("lake_resource", CATALOGS, indirect=True)
+
+
+def postgres_catalog(request) -> str:
+    """A database of its own for the requesting test (or module) on the session's PostgreSQL server."""
+    server = request.getfixturevalue("postgres")
+    database = "lake_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    server.create_database(database)
+    return server.catalog(database)
 
 
 def rows(lake, sql, params=()):
