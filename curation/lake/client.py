@@ -395,10 +395,12 @@ class Lake:
         function of a read cursor on this same session, for stages that read one lake table to write another.
         `then`: SQL run in the same transaction after the writes (views over what was written).
         """
-        self.create_missing_tables({table: schema for table, (schema, _) in tables.items()})
+        if not self.is_local_catalog:  # server writers race to create new tables: settle that first, on its own
+            self.create_missing_tables({table: schema for table, (schema, _) in tables.items()})
         with self.connect() as con:
             with _committed(con, message):
-                for table, (_schema, batches) in tables.items():
+                for table, (schema, batches) in tables.items():
+                    _create_if_missing(con, table, schema)  # under the writer lock: in the same transaction
                     con.execute(f"DELETE FROM {table} WHERE {key_column} = ?", [key])
                     if callable(batches):
                         reader = con.cursor()
