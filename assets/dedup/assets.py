@@ -74,8 +74,9 @@ def dedup_fingerprints(
     engine = compute.compute()
 
     def signatures(cursor):
-        # storage order: a fingerprint does not depend on its neighbours, and no sort holds all texts in memory
-        docs = read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, None, engine.rows_per_batch)
+        # by doc_id, one bounded query per batch: a fingerprint does not depend on its neighbours
+        rows = engine.rows_per_batch
+        docs = read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, "doc_id", rows)
         for sigs, keys in engine.map_batches(partial(dedup.fingerprint, config=minhash), docs):
             band_keys.append(keys.append_column("minhash_config", [[minhash.name] * keys.num_rows]))
             yield sigs.append_column("minhash_config", [[minhash.name] * sigs.num_rows])

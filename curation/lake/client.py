@@ -139,15 +139,33 @@ def read_partition(
     columns: Iterable[str],
     key_column: str,
     key: str,
-    order_by: str | None,
+    order_by: str,
     rows_per_batch: int = 256,
 ) -> Iterator[pa.RecordBatch]:
-    """One partition of a lake table in record batches: what a stage reads to write the next table.
-    `order_by=None` streams in storage order, without the sort that holds every row's payload at once."""
-    order = f" ORDER BY {order_by}" if order_by else ""
-    yield from cursor.execute(
-        f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ?{order}", [key]
-    ).fetch_record_batch(rows_per_batch)
+    """One partition of a lake table in batches of `rows_per_batch` rows ordered by `order_by` (a column unique
+    within the partition): what a stage reads to write the next table.
+
+    One query per batch, bounded by `order_by` values: DuckDB materializes a query's whole result before the first
+    batch reaches Python, so a single query over a partition would hold all its payload (every page's HTML) at
+    once. The bounds come from a first query over the ordering column alone; the lake's per-file statistics let
+    each batch query skip the files outside its range."""
+    bounds = [
+        row[0]
+        for row in cursor.execute(
+            f"SELECT {order_by} FROM (SELECT {order_by}, row_number() OVER (ORDER BY {order_by}) AS n "
+            f"FROM {table} WHERE {key_column} = ?) WHERE (n - 1) % ? = 0 ORDER BY 1",
+            [key, rows_per_batch],
+        ).fetchall()
+    ]
+    select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ? AND {order_by} >= ?"
+    for i, low in enumerate(bounds):
+        if i + 1 < len(bounds):
+            query, params = f"{select} AND {order_by} < ? ORDER BY {order_by}", [key, low, bounds[i + 1]]
+        else:
+            query, params = f"{select} ORDER BY {order_by}", [key, low]
+        batch = cursor.execute(query, params).to_arrow_table()
+        if batch.num_rows:
+            yield batch
 
 
 @contextmanager
@@ -170,6 +188,20 @@ def _is_conflict(error: duckdb.Error) -> bool:
 def _create_if_missing(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
     empty = schema.empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM empty LIMIT 0")
+
+
+def _column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], batch: pa.RecordBatch | pa.Table) -> None:
+    """Append a batch by column name. Through a relation, not a registered view: DuckDB keeps every registered
+    Arrow object alive until the transaction ends, which would hold a whole partition's batches in memory."""
+    missing = [c for c in columns if c not in batch.schema.names]
+    unknown = [c for c in batch.schema.names if c not in columns]
+    if missing or unknown:
+        raise LakeError(f"a batch does not fit {table}: missing {missing or 'none'}, unknown {unknown or 'none'}")
+    con.from_arrow(batch.select(columns)).insert_into(table)
 
 
 def _main_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -291,7 +323,12 @@ class Lake:
             extensions = self._extension_files()
             identities = {str(path): _file_identity(path) for path in extensions}  # before loading: see below
             verified = all(_VERIFIED.get(path) == identity for path, identity in identities.items())
-            config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+            # no cache of Parquet file contents: a stage streams a partition once, and the cache would grow with it
+            config = {
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "enable_external_file_cache": False,
+            }
             if verified:  # only these files, checked earlier in this process and unchanged, are loaded
                 config["allow_unsigned_extensions"] = True
             con = duckdb.connect(config=config)
@@ -406,11 +443,10 @@ class Lake:
                         reader = con.cursor()
                         reader.execute(f"USE {ALIAS}")
                         batches = batches(reader)
+                    columns = _column_names(con, table)
                     for batch in prefetched(batches):
                         if batch.num_rows:
-                            con.register("_incoming", batch)
-                            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
-                            con.unregister("_incoming")
+                            _insert(con, table, columns, batch)
                 for statement in then:
                     con.execute(statement)
             return self.snapshot_id(con)  # same session, lock still held: the snapshot this write made
