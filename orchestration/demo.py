@@ -139,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\nlake tables (rows):")
     for name, rows in summary["tables"].items():
         print(f"  {name:<34} {rows:>8}")
-    print(f"\nlake catalog: {Path(lake.catalog).resolve() if lake.lake().is_local_catalog else lake.catalog}")
-    print(f"lake data:    {lake.data_path}")
+    catalog, data_path = lake.lake().attach_target()  # local paths made absolute, the `sqlite:` prefix kept
+    print(f"\nlake catalog: {catalog}")
+    print(f"lake data:    {data_path}")
     print(f"landing:      {landing.folder().resolve()} (drop .warc/.warc.gz/.jsonl/.jsonl.gz files here)")
     print(f"shards:       {Path(os.environ['CURATOR_SHARDS_PATH']).resolve()} (one folder per mixture recipe)")
     print("web UI:       make ui   (then open http://127.0.0.1:3000; PORT=... to change)")
