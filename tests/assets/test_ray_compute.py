@@ -157,3 +157,35 @@ def test_engine_errors_name_the_worker_error_and_the_local_engine_raises_it_as_i
         list(ray_instance.map_batches(signals_from_documents, [bad]))
     with pytest.raises(KeyError):
         list(open_compute(ComputeSettings()).map_batches(signals_from_documents, [bad]))
+
+
+def test_files_a_failed_attempt_wrote_are_removed_with_it(ray_instance, tmp_path):
+    """The first batch is written, the second fails on its worker: the partition's transaction rolls back and the
+    Parquet file the first batch became is gone with it."""
+    from curation.filters.signals import SCHEMA
+    from curation.lake.client import Lake
+
+    lake = Lake("sqlite:" + str(tmp_path / "catalog.sqlite"), str(tmp_path / "files"))
+    good = pa.table(
+        {
+            "doc_id": ["d1", "d2"],
+            "crawl_file": ["part"] * 2,
+            "url": ["https://example.org/1", "https://example.org/2"],
+            "host": ["example.org"] * 2,
+            "text": ["A first document with a few words in it.", "And a second one, also short."],
+            "language": ["en"] * 2,
+            "language_score": [0.9, 0.9],
+        }
+    )
+    lake.replace_partition("crawl_file", "other", {"quality_signals": (SCHEMA, [signals_from_documents(good)])})
+    files = sorted(p.name for p in (tmp_path / "files").rglob("*.parquet"))
+    with lake.connect(read_only=True) as con:
+        snapshot = lake.snapshot_id(con)
+
+    batches = ray_instance.map_batches(signals_from_documents, [good, good.drop_columns(["text"])])
+    with pytest.raises(ComputeError, match="KeyError"):
+        lake.replace_partition("crawl_file", "part", {"quality_signals": (SCHEMA, batches)})
+    assert sorted(p.name for p in (tmp_path / "files").rglob("*.parquet")) == files
+    with lake.connect(read_only=True) as con:
+        assert lake.snapshot_id(con) == snapshot
+        assert con.execute("SELECT count(*) FROM quality_signals").fetchone()[0] == 2
