@@ -44,7 +44,7 @@ CRAWLS = (
 def test_four_processes_write_four_partitions_at_once_and_a_reader_sees_only_whole_ones(postgres, tmp_path):
     postgres.create_database("concurrent")
     lake = Lake(postgres.catalog("concurrent"), str(tmp_path / "files"))
-    start_at = time.time() + 6
+    start_at = time.time() + 10  # every writer has imported its libraries by then, even on a loaded machine
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, lake.catalog, lake.data_path, str(sample(name)), str(start_at)],
