@@ -1,7 +1,11 @@
 """Swappable resources: the embedded lake by default, PostgreSQL catalog + S3 data by configuration."""
 
+import functools
+import os
+import shutil
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -142,17 +146,48 @@ class ShardStoreResource(dg.ConfigurableResource):
 class StatisticsDbtResource(dg.ConfigurableResource):
     """dbt for the statistics project. It takes no configuration: the executable and the project are fixed in
     code (a run config could otherwise name any program as `dbt_executable` and have it run). The executable is
-    `curator-dbt`, dbt's own CLI in a process that dies with its parent, so a killed run leaves no dbt writing."""
+    `curator-dbt`, dbt's own CLI in a process that dies with its parent, so a killed run leaves no dbt writing.
+
+    Builds parse the project with the staging schema, the manifest Dagster reads with the live one: the build's
+    own parse state is kept (`target/build-parse.msgpack`) and handed to the next build, so dbt re-parses only
+    the files that changed since, not the whole project (~6 s) before every build."""
 
     def cli(self, args: list[str], context: dg.AssetExecutionContext, **kwargs):
-        from dagster_dbt import DbtCliResource
-
         from assets.statistics.project import dbt_project
 
-        executable = Path(sys.executable).parent / "curator-dbt"
-        return DbtCliResource(project_dir=dbt_project, dbt_executable=str(executable)).cli(
-            args, context=context, **kwargs
+        target = (
+            Path(dbt_project.project_dir, dbt_project.target_path)
+            / f"{context.op_execution_context.op.name}-{uuid.uuid4().hex[:12]}"
         )
+        cache = Path(dbt_project.project_dir, dbt_project.target_path) / BUILD_PARSE_CACHE
+        if cache.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cache, target / "partial_parse.msgpack")
+        return _dbt_cli().cli(args, context=context, target_path=target, **kwargs)
+
+    def remember_parse(self, invocation) -> None:
+        """Keep a finished build's parse state for the next build (replaced atomically: builds may overlap)."""
+        from assets.statistics.project import dbt_project
+
+        state = Path(invocation.target_path) / "partial_parse.msgpack"
+        if state.exists():
+            cache = Path(dbt_project.project_dir, dbt_project.target_path) / BUILD_PARSE_CACHE
+            partial = cache.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
+            shutil.copyfile(state, partial)
+            os.replace(partial, cache)
+
+
+BUILD_PARSE_CACHE = "build-parse.msgpack"
+
+
+@functools.cache
+def _dbt_cli():
+    """One dbt CLI resource per process: it runs `dbt --version` (a dbt start-up, ~4 s) once, not per build."""
+    from dagster_dbt import DbtCliResource
+
+    from assets.statistics.project import dbt_project
+
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "curator-dbt"))
 
 
 def _environment(name: str) -> str:

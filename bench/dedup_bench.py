@@ -1,22 +1,29 @@
-"""Near-duplicate detection, quality and speed: this project's dedup assets against datatrove 0.10's MinHash stages,
-same documents, same setting (word 5-grams, 14 bands x 8 hashes), side by side in one run.
+"""Near-duplicate detection, quality and speed: this project's dedup assets against datatrove 0.10's MinHash stages
+(FineWeb's setting: word 5-grams, 14 buckets x 8 hashes), same documents, side by side in one run.
 
     .venv/bin/python bench/dedup_bench.py --datatrove-python $SCRATCH/dtvenv/bin/python [--rounds N] [--work DIR]
 
 Corpus: real documents (the bundled JSONL crawl's texts, and this project's `fast` extraction of
-../shared/data/crawl/sample-pages-990.warc.gz), plus near-duplicates made from 300 of them: an exact copy with case
-and punctuation changed, word edits at 1, 3, 5, 10, 20, 35 and 50%, and a copy framed by a header and a footer.
+../shared/data/crawl/sample-pages-990.warc.gz), plus near-duplicates made from them, in two disjoint families:
+- "edit ladder" (300 originals, as before): each with an exact copy (case and punctuation changed), word
+  replacements at 1, 3, 5, 10, 20, 35 and 50%, and a copy framed by a fixed header and footer;
+- "variants" (every other original of 100+ words): each with one variant, the kinds in turn: word insertions,
+  deletions or replacements at 2, 5, 10, 20 or 30% of the words; a header, a footer, or both, of 20-60 random
+  words; or a chain: a 1% replacement of the original and a 1% replacement of that.
 Ground truth: the exact Jaccard similarity of normalised word 5-gram sets, for every pair sharing a 5-gram.
 
 Contenders, each in its own process (CPU = user + system of that process; peak memory = its max RSS):
 - datatrove: MinhashDedupSignature -> MinhashDedupBuckets -> MinhashDedupCluster -> MinhashDedupFilter over the
   corpus as JSONL, one task, in the scratch venv that holds datatrove (never a project dependency);
-- ours: `dedup_fingerprints` then `dedup_clusters`, as Dagster materializes them, over the corpus already in
-  the lake's `documents` table (ingesting it is not timed: datatrove's input is the same texts as JSONL).
+- ours: `dedup_fingerprints` then `dedup_clusters`, as Dagster materializes them with their defaults, over the
+  corpus already in the lake's `documents` table (ingesting it is not timed: datatrove's input is the same texts).
 
-Reported: pair recall (pairs with Jaccard >= 0.85 and >= 0.75 put in one cluster), pair precision (pairs put in one
-cluster whose Jaccard is >= 0.75, and >= 0.5), unique documents wrongly removed (no other document within Jaccard
-0.5, yet not kept), documents/s per core, peak memory. Figures: bench/results/dedup.{json,md}.
+Reported, for the whole corpus and per family: pair recall (pairs with Jaccard >= 0.85 and >= 0.75 put in one
+cluster), pair precision (pairs put in one cluster whose Jaccard is >= 0.75, and >= 0.5), unique documents wrongly
+removed (no other document within Jaccard 0.5, yet not kept); per variant kind, the share clustered with its
+original; documents/s per core, peak memory. In the edit ladder a cluster {original, frame, 1%, 3%} holds pairs
+below 0.75 (frame vs 3%, 1% vs 3%) whichever way it is drawn, so its precision cannot reach 1 with full recall.
+Figures: bench/results/dedup.{json,md}.
 """
 
 import argparse
@@ -58,6 +65,7 @@ def originals() -> list[str]:
 
 
 def variants(text: str, seed: int) -> dict[str, str]:
+    """The edit ladder of one original."""
     import random
 
     rng = random.Random(seed)
@@ -70,18 +78,76 @@ def variants(text: str, seed: int) -> dict[str, str]:
     return out
 
 
-def build_corpus(path: Path) -> dict[str, str]:
+VARIANT_RATES = (0.02, 0.05, 0.10, 0.20, 0.30)
+VARIANT_KINDS = (
+    *(f"{op}{round(rate * 100):02d}" for op in ("insert", "delete", "replace") for rate in VARIANT_RATES),
+    "header",
+    "footer",
+    "header_footer",
+    "chain",
+)
+
+
+def _random_words(rng, low: int = 20, high: int = 60) -> str:
+    return " ".join(f"r{rng.randrange(10**7)}" for _ in range(rng.randint(low, high)))
+
+
+def _edited(text: str, op: str, rate: float, rng) -> str:
+    words = text.split()
+    count = max(1, round(rate * len(words)))
+    if op == "replace":
+        for i in rng.sample(range(len(words)), count):
+            words[i] = f"w{rng.randrange(10**7)}"
+    elif op == "delete":
+        drop = set(rng.sample(range(len(words)), count))
+        words = [w for i, w in enumerate(words) if i not in drop]
+    else:  # insert
+        for i in sorted(rng.sample(range(len(words) + 1), count), reverse=True):
+            words.insert(i, f"w{rng.randrange(10**7)}")
+    return " ".join(words)
+
+
+def variant(text: str, kind: str, seed: int) -> dict[str, str]:
+    """One variant of kind `kind` (a chain: two), by suffix."""
+    import random
+
+    rng = random.Random(seed)
+    if kind == "chain":
+        first = _edited(text, "replace", 0.01, rng)
+        return {"chain1": first, "chain2": _edited(first, "replace", 0.01, rng)}
+    if kind in ("header", "footer", "header_footer"):
+        head = _random_words(rng) + "\n\n" if kind != "footer" else ""
+        foot = "\n\n" + _random_words(rng) if kind != "header" else ""
+        return {kind: head + text + foot}
+    op, rate = kind.rstrip("0123456789"), int(kind[-2:]) / 100
+    return {kind: _edited(text, op, rate, rng)}
+
+
+def build_corpus(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(doc_id -> text, doc_id -> family) of the whole corpus, written to `path` as JSONL."""
     import random
 
     texts = originals()
     corpus = {f"o{i:04d}": t for i, t in enumerate(texts)}
+    family = dict.fromkeys(corpus, "unrelated")
+    rng = random.Random(13)
     eligible = [i for i, t in enumerate(texts) if len(t.split()) >= 100]
-    for i in random.Random(13).sample(eligible, 300):
+    ladder = rng.sample(eligible, 300)
+    for i in ladder:
         corpus.update({f"o{i:04d}-{kind}": v for kind, v in variants(texts[i], seed=i).items()})
+    chosen = set(ladder)
+    others = [i for i in eligible if i not in chosen]
+    variant_family = set(others)
+    for n, i in enumerate(others):
+        kind = VARIANT_KINDS[n % len(VARIANT_KINDS)]
+        corpus.update({f"o{i:04d}-{suffix}": v for suffix, v in variant(texts[i], kind, seed=i).items()})
+    for doc_id in corpus:
+        number = int(doc_id[1:5])
+        family[doc_id] = "edit ladder" if number in chosen else "variants" if number in variant_family else "unrelated"
     with gzip.open(path, "wt") as f:
         for doc_id, text in corpus.items():
             f.write(json.dumps({"id": doc_id, "text": text, "url": f"https://bench.example/{doc_id}"}) + "\n")
-    return corpus
+    return corpus, family
 
 
 def ground_truth(corpus: dict[str, str]) -> dict[tuple[str, str], float]:
@@ -112,9 +178,13 @@ def ground_truth(corpus: dict[str, str]) -> dict[tuple[str, str], float]:
 
 
 def evaluate(clusters: dict[str, str], removed: set[str], truth: dict[tuple[str, str], float], ids) -> dict:
+    """Pair recall and precision, and unique documents wrongly removed, over the documents `ids`."""
+    ids = set(ids)
+    truth = {p: j for p, j in truth.items() if p[0] in ids and p[1] in ids}
     members: dict[str, list[str]] = {}
     for doc_id, cluster in clusters.items():
-        members.setdefault(cluster, []).append(doc_id)
+        if doc_id in ids:
+            members.setdefault(cluster, []).append(doc_id)
     predicted = {
         tuple(sorted((a, b))) for group in members.values() for i, a in enumerate(group) for b in group[i + 1 :]
     }
@@ -131,6 +201,7 @@ def evaluate(clusters: dict[str, str], removed: set[str], truth: dict[tuple[str,
         best[a], best[b] = max(best[a], j), max(best[b], j)
     unique = {d for d, j in best.items() if j < 0.5}
     return {
+        "documents": len(ids),
         "predicted_pairs": len(predicted),
         "recall_j085": recall(0.85),
         "recall_j075": recall(0.75),
@@ -138,7 +209,27 @@ def evaluate(clusters: dict[str, str], removed: set[str], truth: dict[tuple[str,
         "precision_j050": precision(0.5),
         "unique_documents": len(unique),
         "unique_wrongly_removed": len(unique & removed),
-        "documents_removed": len(removed),
+        "documents_removed": len(removed & ids),
+    }
+
+
+def clustered_with_original(clusters: dict[str, str], truth: dict[tuple[str, str], float]) -> dict[str, dict]:
+    """Per variant kind: how many variants, their Jaccard with the original (range), the share in its cluster."""
+    kinds: dict[str, list[tuple[float, bool]]] = {}
+    for doc_id in clusters:
+        if "-" not in doc_id:
+            continue
+        original, kind = doc_id.split("-", 1)
+        j = truth.get(tuple(sorted((original, doc_id))), 0.0)
+        kinds.setdefault(kind, []).append((j, clusters[doc_id] == clusters[original]))
+    return {
+        kind: {
+            "variants": len(rows),
+            "jaccard_min": round(min(j for j, _ in rows), 3),
+            "jaccard_max": round(max(j for j, _ in rows), 3),
+            "share_clustered": round(sum(same for _, same in rows) / len(rows), 3),
+        }
+        for kind, rows in sorted(kinds.items())
     }
 
 
@@ -280,9 +371,9 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="dedup-bench-"))
     (work / "landing").mkdir(parents=True, exist_ok=True)
     corpus_path = work / "landing" / "corpus.jsonl.gz"
-    corpus = build_corpus(corpus_path)
+    corpus, family = build_corpus(corpus_path)
     truth = ground_truth(corpus)
-    ours = [f"ours, min_similarity {m}" for m in args.min_similarity]
+    ours = [f"ours, 17 x 5, exact Jaccard >= {m}" for m in args.min_similarity]
     runs = {name: [] for name in ["datatrove", *ours]}
     outputs = {}
     for round_ in range(args.rounds):
@@ -301,7 +392,8 @@ def main() -> None:
             runs[name].append(run_child(command))
             outputs[name] = out
             last_lake = lake_copy
-    results = []
+    results, kinds = [], {}
+    families = {name: [d for d, f in family.items() if f == name] for name in ("variants", "edit ladder")}
     for name in runs:
         output = json.loads(outputs[name].read_text())
         rows = output["rows"]
@@ -311,14 +403,15 @@ def main() -> None:
         results.append(
             {
                 "contender": name,
-                "documents": len(rows),
                 **evaluate(clusters, removed, truth, corpus.keys()),
+                "families": {f: evaluate(clusters, removed, truth, ids) for f, ids in families.items()},
                 "cpu_s": round(cpu, 2),
                 "wall_s": round(statistics.median(r["wall_s"] for r in runs[name]), 2),
                 "docs_per_s_per_core": round(len(corpus) / cpu, 1),
                 "peak_rss_mb": round(output["peak_rss_mb"], 1),
             }
         )
+        kinds[name] = clustered_with_original(clusters, truth)
     # what the lake keeps per document so that later partitions are compared without recomputing this one
     stored = {
         table: sum(f.stat().st_size for f in (last_lake / "files" / "main" / table).rglob("*.parquet"))
@@ -330,35 +423,44 @@ def main() -> None:
     lake_bytes = {t: round(b / len(corpus), 1) for t, b in stored.items()}
     report = {
         "corpus_documents": len(corpus),
+        "family_documents": {f: len(ids) for f, ids in families.items()},
         "ground_truth_pairs": {f"j>={t}": sum(j >= t for j in truth.values()) for t in (0.5, 0.75, 0.85)},
         "rounds": args.rounds,
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "results": results,
+        "clustered_with_original": kinds,
         "lake_bytes_per_document": lake_bytes,
     }
     out_dir = ROOT / "bench" / "results"
     (out_dir / "dedup.json").write_text(json.dumps(report, indent=2) + "\n")
-    keys = [
-        "documents_removed",
-        "recall_j085",
-        "recall_j075",
-        "precision_j075",
-        "precision_j050",
-        "unique_wrongly_removed",
-        "cpu_s",
-        "docs_per_s_per_core",
-        "peak_rss_mb",
-        "speed_vs_datatrove",
-    ]
+    quality = ["documents_removed", "recall_j085", "recall_j075", "precision_j075", "precision_j050"]
+    keys = [*quality, "unique_wrongly_removed", "cpu_s", "docs_per_s_per_core", "peak_rss_mb", "speed_vs_datatrove"]
     lines = [
-        f"# Near-duplicates: {len(corpus)} documents, MinHash 5-grams 14 x 8, {args.rounds} round(s)",
+        f"# Near-duplicates: {len(corpus)} documents, side by side, {args.rounds} round(s)",
         "",
         f"Ground-truth pairs (exact 5-gram Jaccard): {report['ground_truth_pairs']}; unique documents (no other "
-        f"within 0.5): {results[0]['unique_documents']}. Machine: {report['machine']}.",
+        f"within 0.5): {results[0]['unique_documents']}. Families: {report['family_documents']}. "
+        f"Machine: {report['machine']}. datatrove: FineWeb's 14 x 8 buckets, its own defaults.",
+        "",
+        "## Whole corpus",
         "",
         "| contender | " + " | ".join(keys) + " |",
         "|---|" + "---|" * len(keys),
     ] + ["| " + r["contender"] + " | " + " | ".join(str(r[k]) for k in keys) + " |" for r in results]
+    for name in families:
+        lines += ["", f"## Family: {name}", "", "| contender | " + " | ".join(quality) + " |"]
+        lines += ["|---|" + "---|" * len(quality)]
+        lines += [
+            "| " + r["contender"] + " | " + " | ".join(str(r["families"][name][k]) for k in quality) + " |"
+            for r in results
+        ]
+    names = list(kinds)
+    lines += ["", "## Share of each variant kind clustered with its original", ""]
+    lines += ["| kind | variants | Jaccard with original | " + " | ".join(names) + " |"]
+    lines += ["|---|---|---|" + "---|" * len(names)]
+    for kind, row in kinds[names[0]].items():
+        shares = " | ".join(str(kinds[n][kind]["share_clustered"]) for n in names)
+        lines.append(f"| {kind} | {row['variants']} | {row['jaccard_min']}-{row['jaccard_max']} | {shares} |")
     lines += ["", f"Lake bytes per document (zstd Parquet, ours): {lake_bytes}"]
     (out_dir / "dedup.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

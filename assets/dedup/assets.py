@@ -13,7 +13,7 @@ from assets.metadata import column_schema, markdown_table
 from assets.partitions import CRAWL_FILES
 from assets.resources import ComputeResource, LakeResource
 from curation.dedup import minhash as dedup
-from curation.dedup.clusters import cluster_statements, link_partition_sql
+from curation.dedup.clusters import cluster_statements, link_partition
 from curation.dedup.views import deduplicated_view_sql
 from curation.filters.recipe import FilterRecipe
 from curation.lake import tables
@@ -34,21 +34,18 @@ SIZE_BUCKETS = ((1, 1), (2, 2), (3, 5), (6, 10), (11, 100), (101, None))
 
 
 class DedupConfig(dg.Config):
-    """FineWeb's MinHash setting by default. Signatures made with another setting are never linked to these."""
+    """FineWeb's target (word 5-grams, Jaccard 0.75) with an LSH layout that finds a pair at 0.75 with probability
+    0.99 (curation.dedup.lsh). Signatures made with another setting are never linked to these."""
 
     n_grams: int = Field(default=5, ge=1, le=32, description="words per shingle")
-    num_bands: int = Field(default=14, ge=1, le=64, description="LSH bands")
-    hashes_per_band: int = Field(default=8, ge=1, le=64, description="MinHash values per band")
+    num_bands: int = Field(default=17, ge=1, le=64, description="LSH bands")
+    hashes_per_band: int = Field(default=5, ge=1, le=64, description="MinHash values per band")
     min_similarity: float = Field(
-        default=0.85, ge=0, le=1, description="estimated Jaccard a band-key match must reach to become a link"
+        default=0.75, ge=0, le=1, description="exact shingle Jaccard a candidate pair must reach to become a link"
     )
 
     def minhash(self) -> dedup.MinHashConfig:
         return dedup.MinHashConfig(self.n_grams, self.num_bands, self.hashes_per_band)
-
-
-def _sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dg.asset(
@@ -70,28 +67,29 @@ def dedup_fingerprints(
 ):
     key = context.partition_key
     minhash = config.minhash()
-    band_keys = []
     engine = compute.compute()
 
-    def signatures(cursor):
-        # by doc_id, one bounded query per batch: a fingerprint does not depend on its neighbours
+    def fingerprints(cursor):
+        # in storage order, one streamed query: a fingerprint does not depend on its neighbours
         rows = engine.rows_per_batch
-        docs = read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, "doc_id", rows)
+        docs = read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, None, rows)
         for sigs, keys in engine.map_batches(partial(dedup.fingerprint, config=minhash), docs):
-            band_keys.append(keys.append_column("minhash_config", [[minhash.name] * keys.num_rows]))
-            yield sigs.append_column("minhash_config", [[minhash.name] * sigs.num_rows])
+            yield {  # both tables batch by batch: memory is bounded by the batch, not the partition
+                SIGNATURES_TABLE: sigs.append_column("minhash_config", [[minhash.name] * sigs.num_rows]),
+                BAND_KEYS_TABLE: keys.append_column("minhash_config", [[minhash.name] * keys.num_rows]),
+            }
 
     store = lake.lake()
     snapshot = store.replace_partition(
         PARTITION_COLUMN,
         key,
         {
-            SIGNATURES_TABLE: (tables.DEDUP_SIGNATURES.schema, signatures),
-            BAND_KEYS_TABLE: (tables.DEDUP_BAND_KEYS.schema, lambda cursor: iter(band_keys)),
+            SIGNATURES_TABLE: (tables.DEDUP_SIGNATURES.schema, fingerprints),
+            BAND_KEYS_TABLE: (tables.DEDUP_BAND_KEYS.schema, []),
             PAIRS_TABLE: (tables.DEDUP_PAIRS.schema, []),
         },
         message=f"dedup fingerprints and links of {key}",
-        then=[s.replace("$key", _sql_literal(key)) for s in link_partition_sql(config.min_similarity)],
+        then=link_partition(key, config.min_similarity),
     )
     with store.connect(read_only=True) as con:
         docs = con.execute(f"SELECT count(*) FROM {SIGNATURES_TABLE} WHERE crawl_file = ?", [key]).fetchone()[0]

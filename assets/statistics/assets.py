@@ -82,13 +82,14 @@ def statistics_assets(recipes: Recipes) -> dg.AssetsDefinition:
         catalog, data_path = store.attach_target()
         os.environ["CURATOR_LAKE_CATALOG"] = catalog  # read by dbt_project/profiles.yml in the dbt subprocess
         os.environ["CURATOR_LAKE_DATA_PATH"] = data_path
-        os.environ["CURATOR_DUCKDB_EXTENSION_DIR"] = str(install_extensions(EXTENSION_DIR, store.catalog_extensions()))
+        install_extensions(EXTENSION_DIR, store.catalog_extensions())  # the profile's extension_directory
         os.environ["CURATOR_STATS_SCHEMA"] = publish.STAGING  # dbt builds beside the live set, never into it
         with store.exclusive():
             with store.connect() as con:
                 publish.stage(con)
             invocation = dbt.cli(["build"], context=context, raise_on_error=False)
             events = list(invocation.stream())
+            dbt.remember_parse(invocation)
             if invocation.is_successful():
                 with store.connect() as con:
                     publish.publish(con)

@@ -1,5 +1,6 @@
-"""Exact and near-duplicate fingerprints of documents: a hash of the normalised text, and a MinHash signature over
-word 5-grams cut into LSH bands (FineWeb's setting: 14 bands x 8 hashes, about 75% Jaccard).
+"""Exact and near-duplicate fingerprints of documents: a hash of the normalised text, the set of word 5-gram hashes
+(to verify candidates by their exact Jaccard), and a MinHash signature over those 5-grams cut into LSH bands laid
+out so that a pair at Jaccard 0.75 (FineWeb's target) shares a band with probability >= 0.99 (`curation.dedup.lsh`).
 
 Why it is fast: words come from `str.split` on text that normalisation already stripped of punctuation (datatrove
 spends 90% of its MinHash time in spaCy's tokenizer for the same words), words are hashed once by xxh3 in C and
@@ -19,25 +20,32 @@ import xxhash
 from curation.lake import tables
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-# Neither a word character (letter, digit) nor space: punctuation, symbols, and (outside Latin, whose marks
-# NFD already split off and _COMBINING removes) combining marks, which thus separate words the same way everywhere
-_NON_WORD = re.compile(r"[^\w\s]+|_+")
+# A word: a run of word characters (letters, digits) but not `_`. Everything else (punctuation, symbols, spaces, and
+# outside Latin, whose marks NFD already split off and _COMBINING removes, combining marks) separates words the
+# same way everywhere. One findall: half the time of replacing separators and splitting.
+_WORD = re.compile(r"[^\W_]+")
 _ASCII_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # bytes.translate: a C table lookup
 
 
+def normalized_words(text: str) -> list[str]:
+    """The words of the normalised text: lowercase, no diacritics, digits as 0, split at punctuation, symbols and
+    spaces (as datatrove's TextNormConfig defaults; only ASCII digits become 0)."""
+    text = text.lower()
+    if not text.isascii():  # ASCII has no diacritics to take off
+        text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    return _WORD.findall(text.encode("utf-8").translate(_ASCII_DIGITS_TO_ZERO).decode("utf-8"))
+
+
 def normalize(text: str) -> str:
-    """Lowercase, no diacritics, digits as 0, punctuation and symbols as spaces, single spaces (as datatrove's
-    TextNormConfig defaults; only ASCII digits become 0)."""
-    text = _COMBINING.sub("", unicodedata.normalize("NFD", text.lower()))
-    text = text.encode("utf-8").translate(_ASCII_DIGITS_TO_ZERO).decode("utf-8")
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    """The normalised text: its normalised words separated by single spaces."""
+    return " ".join(normalized_words(text))
 
 
 @dataclass(frozen=True)
 class MinHashConfig:
     n_grams: int = 5
-    num_bands: int = 14
-    hashes_per_band: int = 8
+    num_bands: int = 17  # 17 x 5: P(candidate | J = 0.75) = 0.990 (FineWeb's 14 x 8: 0.77); see curation.dedup.lsh
+    hashes_per_band: int = 5
     seed: int = 1
 
     @property
@@ -60,10 +68,11 @@ class MinHashConfig:
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): a polynomial hash over word hashes
 
 
-def shingle_hashes(normalized: str, n: int) -> np.ndarray:
-    """One 64-bit hash per word n-gram: words hashed once by xxh3, each n-gram's hash a polynomial of its words'
-    hashes, computed for all positions at once (no n-gram string is ever built)."""
-    words = normalized.split()
+def shingle_hashes(normalized: str | list[str], n: int) -> np.ndarray:
+    """One 64-bit hash per word n-gram of the normalised text (or its words): words hashed once by xxh3, each
+    n-gram's hash a polynomial of its words' hashes, computed for all positions at once (no n-gram string is ever
+    built)."""
+    words = normalized.split() if isinstance(normalized, str) else normalized
     hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, words), dtype=np.uint64, count=len(words))
     if len(words) < n:  # short texts: the whole text is one shingle
         return hashes[:0] if not words else np.array([xxhash.xxh3_64_intdigest(" ".join(words))], dtype=np.uint64)
@@ -85,6 +94,26 @@ def signature(hashes: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 409
     return (result >> np.uint64(32)).astype(np.uint32)
 
 
+def shingle_set(hashes: np.ndarray) -> np.ndarray:
+    """The document's distinct shingles, sorted, as the top 32 bits of their 64-bit hashes: 4 bytes a shingle, and
+    a Jaccard exact up to hash collisions (about 1e-4 expected among 2,000 shingles)."""
+    values = np.sort((hashes >> np.uint64(32)).astype(np.uint32))  # sort-based: numpy's hash-based unique is 10x slower
+    if values.size < 2:
+        return values
+    keep = np.empty(values.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def exact_jaccard(left: np.ndarray, right: np.ndarray) -> float:
+    """Jaccard similarity of two sorted, distinct shingle sets (as `shingle_set` makes them)."""
+    if not left.size and not right.size:
+        return 1.0
+    common = np.intersect1d(left, right, assume_unique=True).size
+    return common / (left.size + right.size - common)
+
+
 def band_keys(sig: np.ndarray, config: MinHashConfig) -> list[int]:
     """One 64-bit key per band: documents sharing any key are candidates. Keys are signed, as DuckDB BIGINT."""
     rows = sig.reshape(config.num_bands, config.hashes_per_band)
@@ -99,11 +128,13 @@ BAND_KEYS = tables.FINGERPRINT_SCHEMAS["band_keys"]
 def fingerprint(documents: pa.Table | pa.RecordBatch, config: MinHashConfig) -> tuple[pa.Table, pa.Table]:
     """documents (doc_id, crawl_file, fetch_date, text) -> (signatures, band keys) tables."""
     a, b = config.permutations()
-    sig_rows, key_rows = {name: [] for name in SIGNATURES.names}, {name: [] for name in BAND_KEYS.names}
+    sig_rows = {name: [] for name in SIGNATURES.names if name != "shingle_set"}
+    key_rows, sets = {name: [] for name in BAND_KEYS.names}, []
     columns = documents.select(["doc_id", "crawl_file", "fetch_date", "text"]).to_pydict()
     for doc_id, crawl_file, fetch_date, text in zip(*columns.values(), strict=True):
-        normalized = normalize(text)
-        hashes = shingle_hashes(normalized, config.n_grams)
+        words = normalized_words(text)
+        normalized = " ".join(words)
+        hashes = shingle_hashes(words, config.n_grams)
         sig = signature(hashes, a, b)
         for name, value in (
             ("doc_id", doc_id),
@@ -114,11 +145,16 @@ def fingerprint(documents: pa.Table | pa.RecordBatch, config: MinHashConfig) -> 
             ("signature", sig.tolist()),
         ):
             sig_rows[name].append(value)
+        sets.append(shingle_set(hashes))
         for band, key in enumerate(band_keys(sig, config) if hashes.shape[0] else []):
             key_rows["doc_id"].append(doc_id)
             key_rows["crawl_file"].append(crawl_file)
             key_rows["band"].append(band)
             key_rows["band_key"].append(key)
+    offsets = np.zeros(len(sets) + 1, dtype=np.int32)
+    np.cumsum([len(x) for x in sets], out=offsets[1:])
+    values = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint32)
+    sig_rows["shingle_set"] = pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.uint32()))
     return pa.table(sig_rows, schema=SIGNATURES), pa.table(key_rows, schema=BAND_KEYS)
 
 

@@ -162,6 +162,7 @@ _SIGNATURES = pa.schema(
         ("exact_hash", pa.string()),  # xxh3-128 of the normalised text
         ("shingles", pa.int32()),
         ("signature", pa.list_(pa.uint32())),
+        ("shingle_set", pa.list_(pa.uint32())),  # distinct 5-gram hashes (top 32 bits), sorted: exact Jaccard
     ]
 )
 _BAND_KEYS = pa.schema(
@@ -189,7 +190,7 @@ DEDUP_PAIRS = Table(
             ("doc_a", pa.string()),
             ("doc_b", pa.string()),
             ("kind", pa.string()),  # exact | fuzzy
-            ("similarity", pa.float64()),  # estimated Jaccard (1.0 for exact)
+            ("similarity", pa.float64()),  # exact Jaccard of the shingle sets (1.0 for exact)
         ]
     ),
     key=("doc_a", "doc_b"),

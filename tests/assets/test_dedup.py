@@ -75,16 +75,17 @@ def test_near_duplicates_cluster_across_partitions_added_later(originals, instan
     found = clusters(lake)
     assert len(found) == len(originals) + len(variants)
 
+    # linked exactly at the exact 5-gram Jaccard 0.75 (the margin: 32-bit shingle hashes against 5-gram strings)
     checked = {"high": 0, "low": 0}
     for name, text in variants.items():
         i = int(name[3:].split("-")[0])
         similarity = jaccard(originals[i], text)
         same = found[name][0] == found[f"orig{i}"][0]
-        if similarity >= 0.8:
-            assert same, f"{name}: Jaccard {similarity:.2f} not clustered with its original"
+        if similarity >= 0.755:
+            assert same, f"{name}: Jaccard {similarity:.3f} not clustered with its original"
             checked["high"] += 1
-        elif similarity < 0.5:
-            assert not same, f"{name}: Jaccard {similarity:.2f} merged with its original"
+        elif similarity < 0.745:
+            assert not same, f"{name}: Jaccard {similarity:.3f} merged with its original"
             checked["low"] += 1
     assert checked["high"] >= 12 and checked["low"] >= 8
     assert found["var0-copy"][3] == "exact" and found["var1-edit1"][3] == "fuzzy"
@@ -176,4 +177,4 @@ def test_signatures_of_another_minhash_setting_are_never_compared(originals, ins
         kinds = con.execute("SELECT kind FROM dedup_pairs").fetchall()
         configs = con.execute("SELECT DISTINCT minhash_config FROM dedup_signatures ORDER BY 1").fetchall()
     assert kinds == []
-    assert configs == [("5gram-14x8-seed1",), ("5gram-20x5-seed1",)]
+    assert configs == [("5gram-17x5-seed1",), ("5gram-20x5-seed1",)]

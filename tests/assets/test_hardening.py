@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import pytest
-from support.lake import materialize_partition
+from support.lake import BOTH_CATALOGS, materialize_partition
 from support.samples import gzip_members, warc_record
 
 from assets.ingestion.assets import ingest_crawl_file
@@ -258,3 +258,16 @@ def test_maintenance_returns_five_reruns_to_one_copy_and_keeps_pinned_manifests_
             assert (tmp_path / "shards_a" / shard["file"]).read_bytes() == (
                 tmp_path / "shards_b" / shard["file"]
             ).read_bytes()
+
+
+@BOTH_CATALOGS
+def test_a_table_written_by_an_older_version_gains_the_new_columns_and_keeps_its_rows(lake):
+    old = pa.schema([("k", pa.string()), ("v", pa.int64())])
+    new = old.append(pa.field("shingle_set", pa.list_(pa.uint32())))
+    lake.replace_partition("k", "a", {"t": (old, [pa.table({"k": ["a"], "v": [1]}, schema=old)])})
+    lake.replace_partition("k", "b", {"t": (new, [pa.table({"k": ["b"], "v": [2], "shingle_set": [[3, 4]]})])})
+    with lake.connect(read_only=True) as con:
+        assert con.execute("SELECT k, v, shingle_set FROM t ORDER BY k").fetchall() == [
+            ("a", 1, None),
+            ("b", 2, [3, 4]),
+        ]
