@@ -104,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000])
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--reuse", action="store_true", help="keep lakes already in --work (their dedup is re-run)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -114,7 +115,8 @@ def main() -> None:
     results = []
     for size in args.sizes:
         lake_dir = work / f"lake-{size}"
-        write_documents(lake_dir, size)
+        if not (args.reuse and (lake_dir / "catalog.sqlite").exists()):
+            write_documents(lake_dir, size)
         out = work / f"out-{size}.json"
         timing = run_child([sys.executable, __file__, "--child", str(lake_dir), str(out)])
         timing.pop("stdout")

@@ -24,6 +24,7 @@ BAND_KEYS_TABLE = DEDUP_BAND_KEYS.name
 PAIRS_TABLE = DEDUP_PAIRS.name
 CLUSTERS_TABLE = DEDUP_CLUSTERS.name
 VERIFY_PAIRS_PER_BATCH = 20_000  # candidate pairs whose shingle sets are held at once
+BANDS_PER_JOIN = 2  # bands whose keys one candidate join holds (17 bands: 9 joins)
 
 
 def exact_links_sql() -> str:
@@ -43,20 +44,44 @@ JOIN {SIGNATURES_TABLE} AS f ON f.doc_id = g.first_doc
 WHERE s.doc_id <> g.first_doc AND (s.crawl_file = $key OR f.crawl_file = $key)"""
 
 
-def candidates_sql() -> str:
-    """Query (parameter $key) of the partition's candidate pairs: (new doc, other doc) sharing a band key of the
-    same MinHash setting, one document per exact group, each pair once."""
-    return f"""
-WITH firsts AS (
-    SELECT doc_id FROM {SIGNATURES_TABLE}
-    QUALIFY row_number() OVER (PARTITION BY exact_hash ORDER BY doc_id) = 1
-),
-keys AS (SELECT k.* FROM {BAND_KEYS_TABLE} AS k SEMI JOIN firsts USING (doc_id))
-SELECT DISTINCT n.doc_id AS doc_a, o.doc_id AS doc_b
+def candidate_statements() -> tuple[list[str], str, str]:
+    """(setup, per-band-range insert, result) statements (parameters $key, and $low, $high for the insert) for the
+    partition's candidate pairs: (new doc, other doc) sharing a band key of the same MinHash setting, one document
+    per exact group, each pair once. A few bands at a time, so the join's hash table holds those bands' keys, not
+    all of them (at 200,000 documents: 3.4M keys, about 580 MB in one join)."""
+    setup = [
+        f"""CREATE OR REPLACE TEMP TABLE candidate_firsts AS
+        SELECT doc_id FROM {SIGNATURES_TABLE}
+        QUALIFY row_number() OVER (PARTITION BY exact_hash ORDER BY doc_id) = 1""",
+        "CREATE OR REPLACE TEMP TABLE candidate_pairs (doc_a VARCHAR, doc_b VARCHAR)",
+    ]
+    per_band = f"""
+INSERT INTO temp.candidate_pairs
+WITH keys AS (
+    SELECT k.doc_id, k.crawl_file, k.band_key, k.minhash_config FROM {BAND_KEYS_TABLE} AS k
+    SEMI JOIN temp.candidate_firsts USING (doc_id)
+    WHERE k.band BETWEEN $low AND $high
+)
+SELECT n.doc_id, o.doc_id
 FROM keys AS n
-JOIN keys AS o USING (band, band_key, minhash_config)
-WHERE n.crawl_file = $key AND n.doc_id <> o.doc_id AND (o.crawl_file <> $key OR n.doc_id < o.doc_id)
-ORDER BY doc_a, doc_b"""
+JOIN keys AS o USING (band_key, minhash_config)
+WHERE n.crawl_file = $key AND n.doc_id <> o.doc_id AND (o.crawl_file <> $key OR n.doc_id < o.doc_id)"""
+    result = "SELECT DISTINCT doc_a, doc_b FROM temp.candidate_pairs ORDER BY doc_a, doc_b"
+    return setup, per_band, result
+
+
+def partition_candidates(con: duckdb.DuckDBPyConnection, key: str) -> pa.Table:
+    """The partition's candidate pairs (doc_a in the partition), each once, ordered."""
+    setup, per_band, result = candidate_statements()
+    for statement in setup:
+        con.execute(statement)
+    bands = con.execute(f"SELECT max(band) FROM {BAND_KEYS_TABLE} WHERE crawl_file = ?", [key]).fetchone()[0]
+    for low in range(0, -1 if bands is None else bands + 1, BANDS_PER_JOIN):
+        con.execute(per_band, {"key": key, "low": low, "high": low + BANDS_PER_JOIN - 1})
+    pairs = con.execute(result).to_arrow_table()
+    con.execute("DROP TABLE temp.candidate_pairs")
+    con.execute("DROP TABLE temp.candidate_firsts")
+    return pairs
 
 
 def verified_links(candidates: pa.Table, shingle_sets: dict[str, np.ndarray], min_similarity: float) -> pa.Table:
@@ -90,7 +115,7 @@ def link_partition(key: str, min_similarity: float) -> list[Callable[[duckdb.Duc
         con.execute(exact_links_sql(), {"key": key})
 
     def fuzzy(con: duckdb.DuckDBPyConnection) -> None:
-        candidates = con.execute(candidates_sql(), {"key": key}).fetch_arrow_table()
+        candidates = partition_candidates(con, key)
         for start in range(0, candidates.num_rows, VERIFY_PAIRS_PER_BATCH):
             batch = candidates.slice(start, VERIFY_PAIRS_PER_BATCH)
             ids = sorted(set(batch.column("doc_a").to_pylist()) | set(batch.column("doc_b").to_pylist()))

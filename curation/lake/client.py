@@ -154,6 +154,9 @@ def read_partition(
     once. The bounds come from a first query over the ordering column alone; the lake's per-file statistics let
     each batch query skip the files outside its range."""
     if order_by is None:
+        # DuckDB otherwise buffers its parallel scan's output to keep the order: 806 MB instead of 484 MB peak for
+        # a 200,000-document partition. The setting is the connection's (each lake connection is its own DuckDB).
+        cursor.execute("SET preserve_insertion_order = false")
         select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ?"
         reader = cursor.execute(select, [key]).to_arrow_reader(rows_per_batch)
         for batch in reader:
