@@ -73,6 +73,15 @@ def write_documents(lake_dir: Path, count: int, seed: int = 7) -> None:
     lake.replace_partition(tables.CRAWL_PARTITION, PARTITION, {tables.DOCUMENTS.name: (schema, batches())})
 
 
+def drop_dedup_tables(lake_dir: Path) -> None:
+    from curation.lake.client import Lake
+
+    lake = Lake("sqlite:" + str(lake_dir / "catalog.sqlite"), str(lake_dir / "files"))
+    with lake.transaction(message="bench: dedup tables dropped") as con:
+        for table in ("dedup_signatures", "dedup_band_keys", "dedup_pairs", "dedup_clusters"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def child(lake_dir: Path, out: Path) -> None:
     sys.path.insert(0, str(ROOT))
     import dagster as dg
@@ -115,7 +124,9 @@ def main() -> None:
     results = []
     for size in args.sizes:
         lake_dir = work / f"lake-{size}"
-        if not (args.reuse and (lake_dir / "catalog.sqlite").exists()):
+        if args.reuse and (lake_dir / "catalog.sqlite").exists():
+            drop_dedup_tables(lake_dir)  # recreated with today's layout
+        else:
             write_documents(lake_dir, size)
         out = work / f"out-{size}.json"
         timing = run_child([sys.executable, __file__, "--child", str(lake_dir), str(out)])
