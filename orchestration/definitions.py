@@ -4,6 +4,7 @@ once here and handed to the stages that make one asset per recipe, in the order 
 import dagster as dg
 
 from assets.dedup.assets import dedup_clusters, dedup_fingerprints, deduplicated_documents_assets
+from assets.dedup.boilerplate import boilerplate
 from assets.documents.assets import documents
 from assets.filtered.assets import filtered_documents_assets
 from assets.ingestion.assets import ingest_crawl_file
@@ -14,6 +15,7 @@ from assets.rating.models import quality_classifier, rater_model
 from assets.rating.scoring import quality_ratings, rating_input_asset
 from assets.resources import default_resources
 from assets.signals.assets import quality_signals
+from assets.signals.lines import document_lines
 from assets.statistics.assets import statistics_assets
 from curation.recipes import Recipes, load_all
 from orchestration.jobs import (
@@ -34,9 +36,11 @@ def stage_assets(recipes: Recipes) -> list:
         ingest_crawl_file,
         documents,
         quality_signals,
+        document_lines,
         *filtered_documents_assets(recipes),
         dedup_fingerprints,
         dedup_clusters,
+        boilerplate,
         *deduplicated_documents_assets(recipes),
         annotations,
         rater_model,

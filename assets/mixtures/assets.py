@@ -51,7 +51,7 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
 
     @dg.asset(
         key=key,
-        deps=[*(deduplicated_documents_key(name) for name in deps), QUALITY_RATINGS],
+        deps=[*(deduplicated_documents_key(name) for name in deps), QUALITY_RATINGS, tables.DOCUMENT_BOILERPLATE.name],
         group_name=GROUP,
         code_version=recipe.sha256[:16],
         kinds={"ducklake", "sql"},
@@ -97,7 +97,9 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
                 ).fetchone()[0]
             ]
             inputs = store.table_snapshots(con, mixture.INPUT_TABLES)
-            missing += [t for t in ("documents", "dedup_clusters", "quality_ratings") if inputs[t] is None]
+            needed = ("documents", "dedup_clusters", "quality_ratings")
+            needed += (tables.DOCUMENT_BOILERPLATE.name,) if recipe.boilerplate_lines == "drop" else ()
+            missing += [t for t in needed if inputs[t] is None]
             if missing:
                 raise dg.Failure(f"snapshot {snapshot} has no {', '.join(missing)}: materialize the corpus and ratings")
             result = mixture.compute_manifest(con, recipe, snapshot, inputs)

@@ -147,6 +147,55 @@ QUALITY_SIGNALS = Table(
     partition=CRAWL_PARTITION,
 )
 
+DOCUMENT_LINES = Table(
+    "document_lines",
+    pa.schema(  # per line of the text (text.split("\n")): what span-level dedup needs, without the text
+        [
+            ("doc_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("host", pa.string()),
+            ("line_hashes", pa.list_(pa.int64())),  # xxh3-64 of the normalised line; NULL for a blank line
+            ("line_chars", pa.list_(pa.int32())),
+            ("line_words", pa.list_(pa.int32())),
+        ]
+    ),
+    key=("doc_id",),
+    partition=CRAWL_PARTITION,
+)
+BOILERPLATE_LINES = Table(
+    "boilerplate_lines",
+    pa.schema(  # rewritten whole from every partition's document_lines
+        [
+            ("scope", pa.string()),  # host | corpus
+            ("host", pa.string()),  # '*' for the corpus scope
+            ("line_hash", pa.int64()),
+            ("documents", pa.int64()),  # distinct duplicate clusters (near-duplicates count once) with the line
+            ("min_documents", pa.int64()),  # the threshold it passed
+            ("example_doc_id", pa.string()),
+            ("example", pa.string()),  # the line as one of those documents has it (at most 200 characters)
+        ]
+    ),
+    key=("scope", "host", "line_hash"),
+)
+DOCUMENT_BOILERPLATE = Table(
+    "document_boilerplate",
+    pa.schema(  # one row per document with at least one boilerplate line, rewritten with boilerplate_lines
+        [
+            ("doc_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("host", pa.string()),
+            ("lines", pa.int32()),  # non-blank lines of the text
+            ("boilerplate_lines", pa.int32()),
+            ("host_boilerplate_lines", pa.int32()),  # of those, repeated within the host
+            ("corpus_boilerplate_lines", pa.int32()),  # repeated across the corpus (a line may be both)
+            ("boilerplate_chars", pa.int32()),  # characters the dropped lines take, their line breaks included
+            ("boilerplate_words", pa.int32()),
+            ("line_numbers", pa.list_(pa.int32())),  # 1-based positions in text.split("\n") left out downstream
+        ]
+    ),
+    key=("doc_id",),
+)
+
 URL_FILTER_LISTS = Table(
     "url_filter_lists",
     pa.schema([("recipe", pa.string()), ("list", pa.string()), ("entry", pa.string())]),
@@ -316,11 +365,14 @@ TABLES: tuple[Table, ...] = (
     CRAWL_FILES,
     DOCUMENTS,
     QUALITY_SIGNALS,
+    DOCUMENT_LINES,
     URL_FILTER_LISTS,
     DEDUP_SIGNATURES,
     DEDUP_BAND_KEYS,
     DEDUP_PAIRS,
     DEDUP_CLUSTERS,
+    BOILERPLATE_LINES,
+    DOCUMENT_BOILERPLATE,
     ANNOTATIONS,
     MODEL_VERSIONS,
     RATING_INPUT,
@@ -363,6 +415,8 @@ def dbt_sources() -> tuple[Table, ...]:
         CRAWL_FILES,
         DOCUMENTS,
         DEDUP_CLUSTERS,
+        BOILERPLATE_LINES,
+        DOCUMENT_BOILERPLATE,
         QUALITY_RATINGS,
         MIXTURE_CELLS,
         MIXTURE_SUMMARIES,

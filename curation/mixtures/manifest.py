@@ -34,8 +34,16 @@ from curation.mixtures.recipe import MixtureRecipe, Stream, split_by_source
 DEDUPLICATED = tables.DEDUPLICATED_SCHEMA  # the dedup stage's views, one per filter recipe
 RATINGS = tables.QUALITY_RATINGS.relation
 CLUSTERS = tables.DEDUP_CLUSTERS.relation
+BOILERPLATE = tables.DOCUMENT_BOILERPLATE.relation
 # the base tables a manifest reads, directly or through the recipe views
-INPUT_TABLES = ("documents", "quality_signals", "url_filter_lists", "dedup_clusters", "quality_ratings")
+INPUT_TABLES = (
+    "documents",
+    "quality_signals",
+    "url_filter_lists",
+    "dedup_clusters",
+    "document_boilerplate",
+    "quality_ratings",
+)
 ALL_SOURCES = "*"
 ANY_DOMAIN = "*"  # the target of a stream with no candidates at all
 
@@ -160,13 +168,24 @@ def build_bases(con, recipe: MixtureRecipe) -> None:
                 sel = stream.selection
                 ratings |= {sel.score, *sel.min, *sel.max} | ({"overall_score"} if sel.method == "dataman" else set())
         ratings -= {"language_score"}
+        # counted as the shards will hold the text: without its boilerplate lines, unless the recipe keeps them
+        # (a document whose every line is boilerplate, e.g. a widget's "Processing Feedback ..." page, has nothing
+        # left to train on and is not in the pool)
+        chars, words, boilerplate = "d.char_count", "d.word_count", ""
+        if recipe.boilerplate_lines == "drop":
+            chars = "greatest(d.char_count - coalesce(b.boilerplate_chars, 0), 0)::INTEGER"
+            words = "greatest(d.word_count - coalesce(b.boilerplate_words, 0), 0)::INTEGER"
+            boilerplate = (
+                f"LEFT JOIN {BOILERPLATE} AS b USING (doc_id) WHERE coalesce(b.boilerplate_lines < b.lines, TRUE)"
+            )
         con.execute(
             f"""
 CREATE OR REPLACE TEMP TABLE base_{name} AS
-SELECT d.doc_id, d.crawl_file, d.language, d.language_score, d.char_count, d.word_count,
+SELECT d.doc_id, d.crawl_file, d.language, d.language_score, {chars} AS char_count, {words} AS word_count,
        d.cluster_size::BIGINT AS cluster_size, {", ".join(f"q.{c}" for c in sorted(ratings))}
 FROM {DEDUPLICATED}.{name} AS d
-JOIN {RATINGS} AS q USING (doc_id)"""
+JOIN {RATINGS} AS q USING (doc_id)
+{boilerplate}"""
         )
 
 
@@ -515,6 +534,18 @@ FROM _cells AS c WHERE c.phase = ? GROUP BY 1 ORDER BY 1""",
 SELECT phase, stream, source, domain, target_tokens, achieved_tokens, candidates, shortfall_tokens FROM _cells
 WHERE shortfall_tokens > 0"""
     ).fetchall()
+    dropped, emptied = (0, 0, 0), {}
+    if recipe.boilerplate_lines == "drop":
+        dropped = con.execute(
+            "SELECT count(*), coalesce(sum(b.boilerplate_lines * r.repeats), 0)::BIGINT, "
+            f"coalesce(sum(b.boilerplate_chars * r.repeats), 0)::BIGINT FROM _rows AS r JOIN {BOILERPLATE} AS b "
+            "USING (doc_id)"
+        ).fetchone()
+        for name in sorted({s.filter_recipe for s in recipe.streams}):
+            emptied[name] = con.execute(
+                f"SELECT count(*) FROM {DEDUPLICATED}.{name} JOIN {BOILERPLATE} AS b USING (doc_id) "
+                "WHERE b.boilerplate_lines >= b.lines"
+            ).fetchone()[0]
     con.unregister("_rows")
     con.unregister("_cells")
     achieved_total = totals[2]
@@ -531,6 +562,13 @@ WHERE shortfall_tokens > 0"""
         "copies": totals[1],
         "max_repeats_of_a_document": int(most),
         "phases": phases,
+        "boilerplate_lines": {  # over every copy: what the shards leave out of the lake's texts
+            "mode": recipe.boilerplate_lines,
+            "manifest_rows_with_lines_dropped": int(dropped[0]),
+            "lines_dropped": int(dropped[1]),
+            "characters_dropped": int(dropped[2]),
+            "documents_left_out_as_all_boilerplate": emptied,  # per filter recipe
+        },
         "languages": [
             {"language": lang, "tokens": int(t), "share": _share(t, achieved_total)} for lang, t in languages
         ],

@@ -9,6 +9,7 @@ chosen method). Every refusal names the file, the field and the reason.
     token_counting: {method: estimate, chars_per_token: 4.0}
     seed: 17
     max_repeats: 4                         # per document, over all phases and streams
+    boilerplate_lines: drop                # repeated template lines left out of counts and shards (or keep)
     streams:
       - name: web
         filter_recipe: fineweb             # recipes/filters/fineweb.yaml
@@ -144,6 +145,9 @@ class MixtureRecipe(_Strict):
     streams: list[Stream] = Field(min_length=1)
     phases: list[Phase] = [Phase(name="main", fraction=1.0)]
     shards: Shards = Shards()
+    # drop: each text goes into token counts and shards without its repeated boilerplate lines (lake table
+    # document_boilerplate, curation.dedup.boilerplate); keep: as the lake stores it
+    boilerplate_lines: Literal["drop", "keep"] = "drop"
 
     @pydantic.field_validator("token_budget", mode="before")
     @classmethod

@@ -7,7 +7,9 @@ files of bounded size, with an index a trainer reads without this project.
 
 The shuffle is seeded (md5 of recipe seed, phase, doc_id, copy), so the same manifest gives the same files, byte
 for byte. A shard closes once its texts reach `max_bytes` (UTF-8), so a shard holds at most max_bytes plus one
-document. The folder is replaced as a whole: a failure midway leaves the previous shards as they were.
+document. Texts are the lake's, without their repeated boilerplate lines (document_boilerplate) unless the recipe
+says `boilerplate_lines: keep`. The folder is replaced as a whole: a failure midway leaves the previous shards as
+they were.
 """
 
 import gzip
@@ -21,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curation.dedup.boilerplate import clean_text_sql
+from curation.lake import tables
 from curation.mixtures.recipe import MixtureRecipe
 
 SHARD = pa.schema(
@@ -65,6 +69,10 @@ def write_shards(
     """Write the shards of manifest `rows` (texts from `documents` as `con` sees the lake); return the index."""
     con.register("_manifest", rows)
     seed, max_bytes = recipe.seed, recipe.shards.max_bytes
+    text, boilerplate = "d.text", ""
+    if recipe.boilerplate_lines == "drop":  # the lake keeps the text whole; the trainer reads it without them
+        text = clean_text_sql("d.text", "b.line_numbers")
+        boilerplate = f"LEFT JOIN {tables.DOCUMENT_BOILERPLATE.relation} AS b USING (doc_id)"
     con.execute(
         f"""
 CREATE OR REPLACE TEMP TABLE shard_rows AS
@@ -72,10 +80,15 @@ WITH copies AS (
     SELECT m.phase, m.doc_id, c.copy::INTEGER AS copy, m.stream, m.domain, m.language, m.tokens
     FROM _manifest AS m, range(m.repeats) AS c(copy)
 ),
+texts AS (
+    SELECT d.doc_id, {text} AS text
+    FROM {tables.DOCUMENTS.relation} AS d {boilerplate}
+    WHERE d.doc_id IN (SELECT doc_id FROM _manifest)
+),
 keyed AS (
-    SELECT c.*, d.text, strlen(d.text) AS bytes,
+    SELECT c.*, t.text, strlen(t.text) AS bytes,
            md5_number('{seed}:' || c.phase || ':' || c.doc_id || ':' || c.copy) AS shuffle
-    FROM copies AS c JOIN main.documents AS d USING (doc_id)
+    FROM copies AS c JOIN texts AS t USING (doc_id)
 )
 SELECT *, (coalesce(sum(bytes) OVER (PARTITION BY phase ORDER BY shuffle, doc_id, copy
                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) // {max_bytes})::INTEGER
@@ -143,6 +156,7 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
         "lake_snapshot_id": summary["lake_snapshot_id"],
         "code_version": summary["code_version"],
         "format": fmt,
+        "boilerplate_lines": recipe.boilerplate_lines,
         "max_bytes": max_bytes,
         "columns": {f.name: str(f.type) for f in SHARD},
         "order": "phases in recipe order; rows shuffled within a phase (md5 of seed, phase, doc_id, copy)",

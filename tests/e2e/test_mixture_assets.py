@@ -2,6 +2,7 @@
 rater trained in the demo run."""
 
 import json
+import math
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +16,7 @@ from conftest import copy_demo
 
 from assets.mixtures import assets as mixtures
 from assets.resources import ShardStoreResource
+from curation.dedup.lines import without_lines
 from curation.mixtures import manifest as manifest_sql
 from curation.project import MIXTURE_RECIPES_DIR
 from curation.recipes import load_all
@@ -55,7 +57,12 @@ def query(lake, sql: str, params=()):
 
 
 def fineweb_supply(lake) -> int:
-    return query(lake, "SELECT sum(ceil(char_count / 4.0))::BIGINT FROM deduplicated_documents.fineweb")[0][0]
+    """Tokens of the fineweb recipe's documents at 4 characters per token, counted without boilerplate lines."""
+    return query(
+        lake,
+        "SELECT sum(greatest(1, ceil((char_count - coalesce(b.boilerplate_chars, 0)) / 4.0)))::BIGINT "
+        "FROM deduplicated_documents.fineweb LEFT JOIN document_boilerplate AS b USING (doc_id)",
+    )[0][0]
 
 
 def rated_five(lake) -> int:
@@ -97,6 +104,9 @@ def test_the_shipped_recipes_give_manifests_and_shards_a_trainer_reads_without_t
         assert summary["recipe_sha256"] == index["recipe_sha256"]
         assert set(summary["input_table_snapshots"]) == set(manifest_sql.INPUT_TABLES)
         assert summary["input_table_snapshots"]["quality_ratings"] <= summary["lake_snapshot_id"]
+        assert index["boilerplate_lines"] == summary["boilerplate_lines"]["mode"] == "drop"
+        if recipe == "fineweb_like":
+            shards_leave_out_boilerplate_lines(lake, table, summary)
     # the DataMan-like recipe reads only documents rated 5
     assert (
         query(
@@ -112,6 +122,45 @@ def test_the_shipped_recipes_give_manifests_and_shards_a_trainer_reads_without_t
         for p in json.loads((tmp_path / "shards" / "qurating_like" / "manifest_summary.json").read_text())["phases"]
     }
     assert phases["final"]["target_tokens"] == round(0.15 * 150_000)
+
+
+def shards_leave_out_boilerplate_lines(lake, table: pa.Table, summary: dict) -> None:
+    """Each shard text is the lake's text without its boilerplate lines, and its tokens are counted on what is left."""
+    lake_texts = {
+        doc_id: (text, numbers)
+        for doc_id, text, numbers in query(
+            lake,
+            "SELECT doc_id, text, b.line_numbers FROM documents LEFT JOIN document_boilerplate AS b USING (doc_id)",
+        )
+    }
+    shortened = 0
+    for doc_id, text, tokens in zip(*table.select(["doc_id", "text", "tokens"]).to_pydict().values(), strict=True):
+        original, numbers = lake_texts[doc_id]
+        assert text == without_lines(original, numbers)
+        assert tokens == max(1, math.ceil(len(text) / 4))  # fineweb_like: 4 characters per token
+        shortened += text != original
+    dropped = summary["boilerplate_lines"]
+    assert shortened == dropped["manifest_rows_with_lines_dropped"] > 10  # max_repeats 1: a row is a copy
+    assert dropped["characters_dropped"] == sum(len(lake_texts[d][0]) for d in table["doc_id"].to_pylist()) - sum(
+        len(t) for t in table["text"].to_pylist()
+    )
+
+
+def test_a_recipe_that_keeps_boilerplate_lines_gets_the_lake_texts_whole(lake, tmp_path):
+    recipe = {
+        "token_budget": 20_000,
+        "boilerplate_lines": "keep",
+        "streams": [{"name": "web", "filter_recipe": "fineweb"}],
+    }
+    assert materialize(lake, tmp_path / "shards", write_recipe(tmp_path / "recipes", "whole", recipe)).success
+    folder = tmp_path / "shards" / "whole"
+    assert json.loads((folder / "index.json").read_text())["boilerplate_lines"] == "keep"
+    table = pq.read_table(folder / "main")
+    texts = dict(query(lake, "SELECT doc_id, text FROM documents"))
+    assert table.num_rows > 0
+    assert all(texts[d] == t for d, t in zip(table["doc_id"].to_pylist(), table["text"].to_pylist(), strict=True))
+    summary = json.loads(query(lake, "SELECT summary FROM mixture_summaries WHERE recipe = 'whole'")[0][0])
+    assert summary["boilerplate_lines"]["mode"] == "keep" and summary["boilerplate_lines"]["lines_dropped"] == 0
 
 
 def test_real_rated_documents_meet_domain_and_phase_targets_within_one_percent(lake, tmp_path):

@@ -7,6 +7,7 @@ middle-sized clusters more often than singletons or huge ones (the pattern FineW
 Every value comes from md5 of the row number and a seed, so the same call gives the same lake.
 """
 
+from curation.lake import tables
 from curation.lake.client import Lake
 from curation.rating.criteria import CRITERIA, DOMAINS
 
@@ -45,7 +46,8 @@ def _domain_case(u: str) -> str:
 
 
 def build_synthetic_lake(lake: Lake, documents: int, seed: int = 0) -> None:
-    """Replace the lake's documents, quality_ratings, dedup_clusters and the `synthetic` recipe views."""
+    """Replace the lake's documents, quality_ratings, dedup_clusters, document_boilerplate (empty) and the
+    `synthetic` recipe views."""
     size = (
         f"CASE WHEN {_u('i', 'size', seed)} < 0.80 THEN 1 WHEN {_u('i', 'size', seed)} < 0.90 THEN 2 "
         f"WHEN {_u('i', 'size', seed)} < 0.95 THEN 3 + floor({_u('i', 'size2', seed)} * 3) "
@@ -124,3 +126,5 @@ FROM base"""
             f"CREATE OR REPLACE VIEW deduplicated_documents.{RECIPE} AS SELECT f.*, c.cluster_id, c.cluster_size "
             f"FROM filtered_documents.{RECIPE} AS f JOIN main.dedup_clusters AS c USING (doc_id)"
         )
+        con.execute("DROP TABLE IF EXISTS document_boilerplate")  # no boilerplate lines in synthetic texts
+    lake.create_missing_tables({tables.DOCUMENT_BOILERPLATE.name: tables.DOCUMENT_BOILERPLATE.schema})
