@@ -13,6 +13,7 @@ from assets.checks import expectation_check
 from assets.keys import deduplicated_documents_key, manifest_key, shards_key
 from assets.metadata import column_schema, markdown_table
 from assets.mixtures import GROUP
+from assets.mixtures.tokens import document_tokens_asset
 from assets.resources import LakeResource, ShardStoreResource
 from curation.lake import tables
 from curation.mixtures import manifest as mixture
@@ -51,7 +52,12 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
 
     @dg.asset(
         key=key,
-        deps=[*(deduplicated_documents_key(name) for name in deps), QUALITY_RATINGS, tables.DOCUMENT_BOILERPLATE.name],
+        deps=[
+            *(deduplicated_documents_key(name) for name in deps),
+            QUALITY_RATINGS,
+            tables.DOCUMENT_BOILERPLATE.name,
+            *([tables.DOCUMENT_TOKENS.name] if recipe.token_counting.method == "tokenizer" else []),
+        ],
         group_name=GROUP,
         code_version=recipe.sha256[:16],
         kinds={"ducklake", "sql"},
@@ -99,6 +105,7 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             inputs = store.table_snapshots(con, mixture.INPUT_TABLES)
             needed = ("documents", "dedup_clusters", "quality_ratings")
             needed += (tables.DOCUMENT_BOILERPLATE.name,) if recipe.boilerplate_lines == "drop" else ()
+            needed += (tables.DOCUMENT_TOKENS.name,) if recipe.token_counting.method == "tokenizer" else ()
             missing += [t for t in needed if inputs[t] is None]
             if missing:
                 raise dg.Failure(f"snapshot {snapshot} has no {', '.join(missing)}: materialize the corpus and ratings")
@@ -198,7 +205,7 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
 def mixture_assets(recipes: Recipes) -> list[dg.AssetsDefinition]:
     """A manifest and a shards asset per mixture recipe, each validated first; a refused recipe file (or one whose
     filter recipe is refused) becomes a manifest asset that fails with the reason, the others load."""
-    out = [
+    out = [document_tokens_asset(recipes)] + [
         broken_recipe_asset(manifest_key(safe_asset_name(stem)), GROUP, error)
         for stem, error in recipes.refused_mixtures.items()
     ]

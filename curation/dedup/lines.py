@@ -33,10 +33,12 @@ def lines_of(text: str) -> list[str]:
 
 
 def line_signals(documents: pa.Table | pa.RecordBatch) -> pa.Table:
-    """documents (doc_id, crawl_file, host, text) -> one row per document: per line its hash, characters, words."""
+    """documents (doc_id, crawl_file, host, text) -> one row per document: the text's hash, and per line its hash,
+    characters and words."""
     columns = documents.select(list(DOCUMENT_COLUMNS)).to_pydict()
-    hashes, chars, words = [], [], []
+    hashes, chars, words, text_hashes = [], [], [], []
     for text in columns["text"]:
+        text_hashes.append(xxhash.xxh3_64_intdigest(text or "") - 2**63)
         lines = lines_of(text or "")
         hashes.append([line_hash(line) for line in lines])
         chars.append([len(line) for line in lines])
@@ -46,6 +48,7 @@ def line_signals(documents: pa.Table | pa.RecordBatch) -> pa.Table:
             "doc_id": columns["doc_id"],
             "crawl_file": columns["crawl_file"],
             "host": columns["host"],
+            "text_hash": text_hashes,
             "line_hashes": hashes,
             "line_chars": chars,
             "line_words": words,

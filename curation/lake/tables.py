@@ -154,6 +154,7 @@ DOCUMENT_LINES = Table(
             ("doc_id", pa.string()),
             ("crawl_file", pa.string()),
             ("host", pa.string()),
+            ("text_hash", pa.int64()),  # xxh3-64 of the whole text: what a stored token count was counted on
             ("line_hashes", pa.list_(pa.int64())),  # xxh3-64 of the normalised line; NULL for a blank line
             ("line_chars", pa.list_(pa.int32())),
             ("line_words", pa.list_(pa.int32())),
@@ -338,6 +339,20 @@ CELL_SCHEMA = pa.schema(  # one target cell of a manifest, as computed
         ("shortfall_tokens", pa.float64()),  # > 0 only where capacity is below the target
     ]
 )
+DOCUMENT_TOKENS = Table(
+    "document_tokens",
+    pa.schema(  # filled for the documents a recipe that counts with a tokenizer can select, only where missing
+        [
+            ("doc_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("tokenizer", pa.string()),  # name@sha256[:12] of the tokenizer file
+            ("boilerplate_lines", pa.string()),  # drop | keep: which text was counted (the recipe's setting)
+            ("text_key", pa.string()),  # md5 of the text's hash and the lines left out: changes when either does
+            ("tokens", pa.int64()),  # without special tokens
+        ]
+    ),
+    key=("doc_id", "tokenizer", "boilerplate_lines"),
+)
 MIXTURE_CELLS = Table(
     "mixture_cells",
     pa.schema([("recipe", pa.string()), *CELL_SCHEMA]),
@@ -377,6 +392,7 @@ TABLES: tuple[Table, ...] = (
     MODEL_VERSIONS,
     RATING_INPUT,
     QUALITY_RATINGS,
+    DOCUMENT_TOKENS,
     MIXTURE_CELLS,
     MIXTURE_SUMMARIES,
 )

@@ -30,11 +30,14 @@ from curation.filters.sql import VIEW_SCHEMA
 from curation.lake import tables
 from curation.lake.sql_literals import double_literal
 from curation.mixtures.recipe import MixtureRecipe, Stream, split_by_source
+from curation.tokens import counts as token_counts
+from curation.tokens.tokenizer_files import open_tokenizer
 
 DEDUPLICATED = tables.DEDUPLICATED_SCHEMA  # the dedup stage's views, one per filter recipe
 RATINGS = tables.QUALITY_RATINGS.relation
 CLUSTERS = tables.DEDUP_CLUSTERS.relation
 BOILERPLATE = tables.DOCUMENT_BOILERPLATE.relation
+LINES, TOKENS = tables.DOCUMENT_LINES.relation, tables.DOCUMENT_TOKENS.relation
 # the base tables a manifest reads, directly or through the recipe views
 INPUT_TABLES = (
     "documents",
@@ -42,6 +45,8 @@ INPUT_TABLES = (
     "url_filter_lists",
     "dedup_clusters",
     "document_boilerplate",
+    "document_lines",
+    "document_tokens",
     "quality_ratings",
 )
 ALL_SOURCES = "*"
@@ -79,8 +84,14 @@ def uniform_sql(key_sql: str) -> str:
     return f"(((md5_number_lower({key_sql}) >> 11)::DOUBLE + 0.5) / 9007199254740992.0)"
 
 
+class TokenCountsMissing(RuntimeError):
+    """Documents the recipe may select have no current count by its tokenizer: materialize document_tokens."""
+
+
 def tokens_sql(recipe: MixtureRecipe, alias: str) -> str:
     counting = recipe.token_counting
+    if counting.method == "tokenizer":  # real counts, joined in build_bases from document_tokens
+        return f"{alias}.token_count"
     if counting.method == "words":
         return f"greatest(1, ceil({alias}.word_count * {double_literal(counting.tokens_per_word)}))::BIGINT"
     ratio = double_literal(counting.chars_per_token)
@@ -171,22 +182,38 @@ def build_bases(con, recipe: MixtureRecipe) -> None:
         # counted as the shards will hold the text: without its boilerplate lines, unless the recipe keeps them
         # (a document whose every line is boilerplate, e.g. a widget's "Processing Feedback ..." page, has nothing
         # left to train on and is not in the pool)
-        chars, words, boilerplate = "d.char_count", "d.word_count", ""
-        if recipe.boilerplate_lines == "drop":
+        mode = recipe.boilerplate_lines
+        chars, words, joins = "d.char_count", "d.word_count", [f"LEFT JOIN {BOILERPLATE} AS b USING (doc_id)"]
+        if mode == "drop":
             chars = "greatest(d.char_count - coalesce(b.boilerplate_chars, 0), 0)::INTEGER"
             words = "greatest(d.word_count - coalesce(b.boilerplate_words, 0), 0)::INTEGER"
-            boilerplate = (
-                f"LEFT JOIN {BOILERPLATE} AS b USING (doc_id) WHERE coalesce(b.boilerplate_lines < b.lines, TRUE)"
-            )
+        token_count = "NULL::BIGINT"
+        if recipe.token_counting.method == "tokenizer":
+            tokenizer = open_tokenizer(recipe.token_counting.tokenizer, recipe.token_counting.eos_token)
+            token_count = "t.tokens"
+            joins += [
+                f"LEFT JOIN {LINES} AS l USING (doc_id)",
+                f"LEFT JOIN {TOKENS} AS t ON t.doc_id = d.doc_id AND t.tokenizer = {_str(tokenizer.id)} "
+                f"AND t.boilerplate_lines = {_str(mode)} AND t.text_key = {token_counts.text_key_sql(mode)}",
+            ]
         con.execute(
             f"""
 CREATE OR REPLACE TEMP TABLE base_{name} AS
 SELECT d.doc_id, d.crawl_file, d.language, d.language_score, {chars} AS char_count, {words} AS word_count,
-       d.cluster_size::BIGINT AS cluster_size, {", ".join(f"q.{c}" for c in sorted(ratings))}
+       {token_count} AS token_count, d.cluster_size::BIGINT AS cluster_size,
+       {", ".join(f"q.{c}" for c in sorted(ratings))}
 FROM {DEDUPLICATED}.{name} AS d
 JOIN {RATINGS} AS q USING (doc_id)
-{boilerplate}"""
+{" ".join(joins)}
+WHERE {token_counts.has_text_sql(mode)}"""
         )
+        if recipe.token_counting.method == "tokenizer":
+            uncounted = con.execute(f"SELECT count(*) FROM base_{name} WHERE token_count IS NULL").fetchone()[0]
+            if uncounted:
+                raise TokenCountsMissing(
+                    f"{uncounted} documents of filter recipe {name} have no current count by {tokenizer.id}: "
+                    f"materialize {tables.DOCUMENT_TOKENS.name} first"
+                )
 
 
 def _passes_sql(stream: Stream) -> str:
@@ -485,6 +512,16 @@ def _share(part: float, whole: float) -> float:
     return round(part / whole, 6) if whole else 0.0
 
 
+def _token_count_used(recipe: MixtureRecipe) -> dict:
+    counting = recipe.token_counting
+    if counting.method == "tokenizer":
+        tokenizer = open_tokenizer(counting.tokenizer, counting.eos_token)
+        return {"method": "tokenizer", "tokenizer": tokenizer.id, "table": tables.DOCUMENT_TOKENS.name}
+    if counting.method == "words":
+        return {"method": "words", "estimate": f"words x {counting.tokens_per_word}"}
+    return {"method": "estimate", "estimate": f"characters / {counting.chars_per_token}"}
+
+
 def summarize(con, recipe, rows: pa.Table, cells: pa.Table, snapshot_id, input_snapshots, weights, rates) -> dict:
     """What the manifest promised and what it holds: deterministic (sorted, rounded), so equal inputs give equal
     bytes."""
@@ -562,6 +599,7 @@ WHERE shortfall_tokens > 0"""
         "copies": totals[1],
         "max_repeats_of_a_document": int(most),
         "phases": phases,
+        "token_count": _token_count_used(recipe),
         "boilerplate_lines": {  # over every copy: what the shards leave out of the lake's texts
             "mode": recipe.boilerplate_lines,
             "manifest_rows_with_lines_dropped": int(dropped[0]),

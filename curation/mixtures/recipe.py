@@ -6,7 +6,7 @@ chosen method). Every refusal names the file, the field and the reason.
 
     name: qurating_like
     token_budget: 60B                      # an integer or a number with K, M, B or T
-    token_counting: {method: estimate, chars_per_token: 4.0}
+    token_counting: {method: estimate, chars_per_token: 4.0}   # or {method: tokenizer, tokenizer: gpt-neox-20b}
     seed: 17
     max_repeats: 4                         # per document, over all phases and streams
     boilerplate_lines: drop                # repeated template lines left out of counts and shards (or keep)
@@ -30,8 +30,10 @@ from typing import Annotated, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from curation.project import TOKENIZERS_DIR
 from curation.rating.criteria import CRITERIA, DOMAINS
 from curation.recipe_files import RecipeError, first_problem, load_folder, read_yaml
+from curation.tokens.tokenizer_files import TokenizerError, open_tokenizer
 
 NAME = r"^[a-z][a-z0-9_]{0,62}$"
 _BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMBT]?)\s*$", re.IGNORECASE)
@@ -57,11 +59,15 @@ class _Strict(BaseModel):
 
 
 class TokenCounting(_Strict):
-    """How a document's tokens are counted. `estimate` (default): characters / chars_per_token, 4 characters per
-    token being the usual figure for English under GPT-style BPE vocabularies (CJK text runs near 1-1.5: set
+    """How a document's tokens are counted. `tokenizer`: real counts by the named file of the tokenizers folder
+    (lake table document_tokens; `tokenizer: gpt-neox-20b`), the end-of-document token `eos_token` added once per
+    document in token shards. `estimate` (default): characters / chars_per_token, 4 characters per token being the
+    usual figure for English under GPT-style BPE vocabularies (CJK text runs near 1-1.5: set
     `chars_per_token_by_language`). `words`: words x tokens_per_word (1.3, i.e. ~0.75 words per token)."""
 
-    method: Literal["estimate", "words"] = "estimate"
+    method: Literal["estimate", "words", "tokenizer"] = "estimate"
+    tokenizer: str | None = None
+    eos_token: str = Field(default="<|endoftext|>", min_length=1, max_length=64)
     chars_per_token: float = Field(default=4.0, ge=0.1, le=100)
     chars_per_token_by_language: dict[Language, Annotated[float, Field(ge=0.1, le=100)]] = {}
     tokens_per_word: float = Field(default=1.3, ge=0.01, le=100)
@@ -128,8 +134,11 @@ class Phase(_Strict):
 
 
 class Shards(_Strict):
-    format: Literal["parquet", "jsonl"] = "parquet"
-    max_bytes: int = Field(default=256 * 2**20, ge=1024, description="UTF-8 text bytes after which a shard closes")
+    """parquet or jsonl: texts; megatron: token ids in Megatron-LM's indexed dataset (.bin + .idx, MMIDIDX), which
+    needs `token_counting.method: tokenizer`. A shard closes after `max_bytes` of text (token bytes for megatron)."""
+
+    format: Literal["parquet", "jsonl", "megatron"] = "parquet"
+    max_bytes: int = Field(default=256 * 2**20, ge=1024, description="bytes after which a shard closes")
 
 
 class MixtureRecipe(_Strict):
@@ -191,9 +200,22 @@ def _field(loc: tuple, data) -> str:
     return ".".join(parts) or "(recipe)"
 
 
-def _cross_checks(recipe: MixtureRecipe, source: str, filter_recipes: set[str] | None) -> None:
+def _cross_checks(recipe: MixtureRecipe, source: str, filter_recipes: set[str] | None, tokenizers_folder: Path) -> None:
     def refuse(field, reason):
         raise MixtureRecipeError(source, field, reason)
+
+    counting = recipe.token_counting
+    if counting.method == "tokenizer":
+        if counting.tokenizer is None:
+            refuse("token_counting.tokenizer", "method tokenizer needs the name of a file in the tokenizers folder")
+        try:
+            open_tokenizer(counting.tokenizer, counting.eos_token, tokenizers_folder)
+        except TokenizerError as error:
+            refuse("token_counting.tokenizer", str(error))
+    elif counting.tokenizer is not None:
+        refuse("token_counting.tokenizer", f"only for method tokenizer, not {counting.method}")
+    if recipe.shards.format == "megatron" and counting.method != "tokenizer":
+        refuse("shards.format", "megatron shards hold token ids: set token_counting.method: tokenizer")
 
     for group, names in (("streams", [s.name for s in recipe.streams]), ("phases", recipe.phase_names())):
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -242,8 +264,11 @@ def _cross_checks(recipe: MixtureRecipe, source: str, filter_recipes: set[str] |
                 refuse(f"{at}.dedup.weights", f"a weight above max_repeats ({recipe.max_repeats})")
 
 
-def parse_mixture_recipe(data, name: str, source: str, filter_recipes: set[str] | None = None) -> MixtureRecipe:
-    """Validate one recipe (a parsed YAML mapping); `filter_recipes`: the names a stream may use."""
+def parse_mixture_recipe(
+    data, name: str, source: str, filter_recipes: set[str] | None = None, tokenizers_folder: Path = TOKENIZERS_DIR
+) -> MixtureRecipe:
+    """Validate one recipe (a parsed YAML mapping); `filter_recipes`: the names a stream may use; a tokenizer it
+    names must load from `tokenizers_folder`."""
     if not isinstance(data, dict):
         raise MixtureRecipeError(source, "(file)", f"expected a mapping, got {type(data).__name__}")
     if data.get("name", name) != name:
@@ -255,7 +280,7 @@ def parse_mixture_recipe(data, name: str, source: str, filter_recipes: set[str] 
         if kind == "extra_forbidden":
             reason = "unknown field"
         raise MixtureRecipeError(source, _field(loc, data), reason) from None
-    _cross_checks(recipe, source, filter_recipes)
+    _cross_checks(recipe, source, filter_recipes, tokenizers_folder)
     return recipe
 
 

@@ -3,13 +3,14 @@ files of bounded size, with an index a trainer reads without this project.
 
     <folder>/index.json              recipe, its hash, lake snapshot, per phase its shards (rows, tokens, sha256)
     <folder>/manifest_summary.json   the manifest's summary (targets, achieved, shortfalls)
-    <folder>/<phase>/part-00000.parquet (or .jsonl.gz)
+    <folder>/<phase>/part-00000.parquet (or .jsonl.gz; or .bin + .idx: token ids, curation.tokens.megatron, with
+                                         .rows.parquet: the document copy of each sequence)
 
 The shuffle is seeded (md5 of recipe seed, phase, doc_id, copy), so the same manifest gives the same files, byte
-for byte. A shard closes once its texts reach `max_bytes` (UTF-8), so a shard holds at most max_bytes plus one
-document. Texts are the lake's, without their repeated boilerplate lines (document_boilerplate) unless the recipe
-says `boilerplate_lines: keep`. The folder is replaced as a whole: a failure midway leaves the previous shards as
-they were.
+for byte. A shard closes once its texts reach `max_bytes` (UTF-8; for megatron, its token bytes), so a shard
+holds at most max_bytes plus one document. Texts are the lake's, without their repeated boilerplate lines
+(document_boilerplate) unless the recipe says `boilerplate_lines: keep`. The folder is replaced as a whole: a
+failure midway leaves the previous shards as they were.
 """
 
 import gzip
@@ -19,6 +20,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -26,6 +28,8 @@ import pyarrow.parquet as pq
 from curation.dedup.boilerplate import clean_text_sql
 from curation.lake import tables
 from curation.mixtures.recipe import MixtureRecipe
+from curation.tokens import megatron
+from curation.tokens.tokenizer_files import TokenizerFile, encode, open_tokenizer
 
 SHARD = pa.schema(
     [
@@ -39,6 +43,7 @@ SHARD = pa.schema(
     ]
 )
 INDEX = "index.json"
+TOKENIZE_BATCH = 1024  # rows per encode_batch call: the tokenizer's threads share a batch
 SUMMARY = "manifest_summary.json"
 
 
@@ -68,11 +73,16 @@ def write_shards(
 ) -> dict:
     """Write the shards of manifest `rows` (texts from `documents` as `con` sees the lake); return the index."""
     con.register("_manifest", rows)
-    seed, max_bytes = recipe.seed, recipe.shards.max_bytes
+    seed, max_bytes, fmt = recipe.seed, recipe.shards.max_bytes, recipe.shards.format
     text, boilerplate = "d.text", ""
     if recipe.boilerplate_lines == "drop":  # the lake keeps the text whole; the trainer reads it without them
         text = clean_text_sql("d.text", "b.line_numbers")
         boilerplate = f"LEFT JOIN {tables.DOCUMENT_BOILERPLATE.relation} AS b USING (doc_id)"
+    tokenizer = None
+    size = "strlen(t.text)"  # what a shard's max_bytes bounds: text bytes, or token bytes for megatron
+    if fmt == "megatron":
+        tokenizer = open_tokenizer(recipe.token_counting.tokenizer, recipe.token_counting.eos_token)
+        size = f"(c.tokens + 1) * {tokenizer.dtype.itemsize}"
     con.execute(
         f"""
 CREATE OR REPLACE TEMP TABLE shard_rows AS
@@ -86,7 +96,7 @@ texts AS (
     WHERE d.doc_id IN (SELECT doc_id FROM _manifest)
 ),
 keyed AS (
-    SELECT c.*, t.text, strlen(t.text) AS bytes,
+    SELECT c.*, t.text, {size} AS bytes,
            md5_number('{seed}:' || c.phase || ':' || c.doc_id || ':' || c.copy) AS shuffle
     FROM copies AS c JOIN texts AS t USING (doc_id)
 )
@@ -104,8 +114,7 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
             f"{expected - written} document copies have no text in `documents` at this lake snapshot "
             "(documents deleted since the manifest was computed?)"
         )
-    fmt = recipe.shards.format
-    suffix = ".parquet" if fmt == "parquet" else ".jsonl.gz"
+    suffix = {"parquet": ".parquet", "jsonl": ".jsonl.gz", "megatron": ""}[fmt]
     folder = Path(folder)
     staging = folder.with_name(f".{folder.name}.writing")
     shutil.rmtree(staging, ignore_errors=True)
@@ -131,6 +140,9 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
                 .cast(SHARD)
             )
             name = f"{phase}/part-{shard:05d}{suffix}"
+            if fmt == "megatron":
+                shards.append(_write_tokens(table, staging, name, tokenizer))
+                continue
             _write(table, staging / name, fmt)
             shards.append(
                 {
@@ -157,8 +169,9 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
         "code_version": summary["code_version"],
         "format": fmt,
         "boilerplate_lines": recipe.boilerplate_lines,
+        **(_token_layout(tokenizer) if tokenizer else {}),
         "max_bytes": max_bytes,
-        "columns": {f.name: str(f.type) for f in SHARD},
+        "columns": {f.name: str(f.type) for f in SHARD} if fmt != "megatron" else None,
         "order": "phases in recipe order; rows shuffled within a phase (md5 of seed, phase, doc_id, copy)",
         "phases": phases,
     }
@@ -167,6 +180,61 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
     swap_folder(staging, folder)
     shutil.rmtree(staging, ignore_errors=True)  # now the previous shards
     return index
+
+
+def _token_layout(tokenizer: TokenizerFile) -> dict:
+    return {
+        "tokenizer": tokenizer.id,
+        "eos_token": tokenizer.eos_token,
+        "eos_id": tokenizer.eos_id,
+        "vocab_size": tokenizer.vocab_size,
+        "dtype": tokenizer.dtype.name,
+        "layout": "Megatron-LM indexed dataset (MMIDIDX): one sequence per document copy, its tokens then eos_id",
+    }
+
+
+def _write_tokens(table: pa.Table, staging: Path, prefix: str, tokenizer: TokenizerFile) -> dict:
+    """One Megatron shard: each row's text tokenized (once per document in the shard), end-of-document token added;
+    every count must be the manifest's, or the stored counts were made on another text."""
+    writer = megatron.IndexedDatasetWriter(staging / prefix, tokenizer.dtype)
+    eos = np.array([tokenizer.eos_id], dtype=tokenizer.dtype)
+    written, cache = 0, {}
+    for start in range(0, table.num_rows, TOKENIZE_BATCH):
+        batch = table.slice(start, TOKENIZE_BATCH).select(["doc_id", "text", "tokens"]).to_pydict()
+        new = {d: t for d, t in zip(batch["doc_id"], batch["text"], strict=True) if d not in cache}
+        for doc_id, encoding in zip(new, encode(tokenizer, list(new.values())), strict=True):
+            cache[doc_id] = np.array(encoding.ids, dtype=tokenizer.dtype)
+        for doc_id, expected in zip(batch["doc_id"], batch["tokens"], strict=True):
+            ids = cache[doc_id]
+            if ids.size != expected:
+                writer.close()
+                raise ShardError(
+                    f"document {doc_id} has {ids.size} tokens by {tokenizer.id}, the manifest counted {expected}: "
+                    "materialize document_tokens and the manifest again"
+                )
+            writer.add(np.concatenate([ids, eos]))
+            written += ids.size + 1
+        if len(cache) > 4 * TOKENIZE_BATCH:  # copies of a document sit close together only by chance
+            cache.clear()
+    writer.close()
+    bin_path, idx_path = megatron.files(staging / prefix)
+    rows_path = staging / f"{prefix}.rows.parquet"  # which document copy each sequence is: lineage, not training
+    pq.write_table(table.drop_columns(["text"]), rows_path, compression="zstd")
+    return {
+        "prefix": prefix,
+        "file": f"{prefix}.bin",
+        "index_file": f"{prefix}.idx",
+        "rows": table.num_rows,
+        "documents": len(set(table["doc_id"].to_pylist())),
+        "tokens": written,
+        "text_bytes": int(pc.sum(pc.binary_length(table["text"])).as_py() or 0),
+        "file_bytes": bin_path.stat().st_size,
+        "sha256": _sha256(bin_path),
+        "index_bytes": idx_path.stat().st_size,
+        "index_sha256": _sha256(idx_path),
+        "rows_file": f"{prefix}.rows.parquet",
+        "rows_sha256": _sha256(rows_path),
+    }
 
 
 def swap_folder(staged: Path, folder: Path) -> None:

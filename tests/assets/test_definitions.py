@@ -29,7 +29,9 @@ def test_definitions_validate_and_name_the_lineage():
     assert upstream == {"raw_pages"}
     assert defs.resolve_sensor_def("landing_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["mixture_manifests", "qurating_like"])).parent_keys}
-    assert parents == {"deduplicated_documents/fineweb", "quality_ratings"}
+    assert parents == {"deduplicated_documents/fineweb", "quality_ratings", "document_boilerplate"}
+    parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["mixture_manifests", "fineweb_tokens"])).parent_keys}
+    assert parents == {"deduplicated_documents/fineweb", "quality_ratings", "document_boilerplate", "document_tokens"}
     shards = graph.get(dg.AssetKey(["training_shards", "qurating_like"]))
     assert {k.to_user_string() for k in shards.parent_keys} == {"mixture_manifests/qurating_like"}
 

@@ -3,6 +3,7 @@ rater trained in the demo run."""
 
 import json
 import math
+import unicodedata
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +16,7 @@ import yaml
 from conftest import copy_demo
 
 from assets.mixtures import assets as mixtures
-from assets.resources import ShardStoreResource
+from assets.resources import ComputeResource, ShardStoreResource
 from curation.dedup.lines import without_lines
 from curation.mixtures import manifest as manifest_sql
 from curation.project import MIXTURE_RECIPES_DIR
@@ -31,7 +32,7 @@ def lake(demo_lake, tmp_path_factory):
 
 
 def resources(lake, shards: Path) -> dict:
-    return {"lake": lake, "shards": ShardStoreResource(path=str(shards))}
+    return {"lake": lake, "shards": ShardStoreResource(path=str(shards)), "compute": ComputeResource()}
 
 
 def materialize(lake, shards: Path, folder: Path = MIXTURE_RECIPES_DIR, run_config=None, **kwargs):
@@ -283,7 +284,7 @@ def test_a_failing_manifest_expectation_blocks_the_shards(lake, tmp_path, monkey
     [gate] = [c for c in result.get_asset_check_evaluations() if c.check_name == mixtures.CHECK_MANIFEST]
     assert not gate.passed and gate.metadata["unexpected_rows"].value > 0
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialized == {"mixture_manifests/gated"}
+    assert materialized - {"document_tokens"} == {"mixture_manifests/gated"}
     assert not (tmp_path / "shards" / "gated").exists()
 
 
@@ -297,3 +298,79 @@ def test_a_manifest_asked_for_a_future_snapshot_is_refused(lake, tmp_path):
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert "ahead of the lake" in str(failure.event_specific_data.error)
     assert query(lake, "SELECT count(*) FROM mixture_summaries WHERE recipe = 'future'")[0][0] == 0
+
+
+def test_tokenized_shards_decode_to_the_manifest_texts_through_a_pytorch_dataloader(lake, tmp_path):
+    import torch
+    from torch.utils.data import DataLoader
+
+    from curation.tokens.tokenizer_files import open_tokenizer
+    from curation.tokens.torch_dataset import ShardDocuments
+
+    recipe = yaml.safe_load((MIXTURE_RECIPES_DIR / "fineweb_tokens.yaml").read_text())
+    recipe.update(name="tokens", token_budget=fineweb_supply(lake) // 3, max_repeats=3, seed=5)
+    recipe["phases"] = [{"name": "main", "fraction": 0.7}, {"name": "late", "fraction": 0.3, "upsample": {}}]
+    recipe["shards"]["max_bytes"] = 8_192
+    folder = write_recipe(tmp_path / "recipes", "tokens", recipe)
+    # the demo counted every fineweb document already: only the counts taken away are counted again
+    with lake.lake().transaction("test: ten token counts withdrawn") as con:
+        con.execute(
+            "DELETE FROM document_tokens WHERE doc_id IN (SELECT doc_id FROM document_tokens ORDER BY doc_id LIMIT 10)"
+        )
+    result = materialize(lake, tmp_path / "a", folder)
+    assert result.success
+    assert result.asset_materializations_for_node("document_tokens")[0].metadata["counted_this_run"].value == 10
+    snapshot = json.loads((tmp_path / "a" / "tokens" / "index.json").read_text())["lake_snapshot_id"]
+    pinned = {"ops": {"mixture_manifests__tokens": {"config": {"lake_snapshot": snapshot}}}}
+    again = materialize(lake, tmp_path / "b", folder, run_config=pinned)  # the same snapshot, the same bytes
+    assert again.asset_materializations_for_node("document_tokens")[0].metadata["counted_this_run"].value == 0
+    files = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in sorted((tmp_path / "a").rglob("*")) if p.is_file()}
+    assert files == {
+        p.relative_to(tmp_path / "b"): p.read_bytes() for p in sorted((tmp_path / "b").rglob("*")) if p.is_file()
+    }
+
+    tokenizer = open_tokenizer("gpt-neox-20b")
+    shards = tmp_path / "a" / "tokens"
+    index = json.loads((shards / "index.json").read_text())
+    summary = json.loads((shards / "manifest_summary.json").read_text())
+    assert summary["token_count"] == {"method": "tokenizer", "tokenizer": tokenizer.id, "table": "document_tokens"}
+    assert index["format"] == "megatron" and index["dtype"] == "uint16" and index["eos_id"] == 0
+    manifest = {
+        (phase, doc_id): (repeats, tokens)
+        for phase, doc_id, repeats, tokens in query(
+            lake, "SELECT phase, doc_id, repeats, tokens FROM mixture_manifests.tokens"
+        )
+    }
+    stored = dict(query(lake, f"SELECT doc_id, tokens FROM document_tokens WHERE tokenizer = '{tokenizer.id}'"))
+    assert all(stored[doc_id] == tokens for (_, doc_id), (_, tokens) in manifest.items())  # real counts
+    texts = {
+        doc_id: without_lines(text, numbers)
+        for doc_id, text, numbers in query(
+            lake,
+            "SELECT doc_id, text, b.line_numbers FROM documents LEFT JOIN document_boilerplate AS b USING (doc_id)",
+        )
+    }
+    decode = tokenizer.load().decode
+    for entry in index["phases"]:
+        phase = entry["phase"]
+        assert len(entry["shards"]) > 1  # bounded shards
+        rows = pa.concat_tables(pq.read_table(shards / s["rows_file"]) for s in entry["shards"])["doc_id"].to_pylist()
+        dataset = ShardDocuments(shards, phase)
+        assert len(dataset) == len(rows) == sum(r for (p, _), (r, _) in manifest.items() if p == phase)
+        copies = {d: rows.count(d) for d in set(rows)}
+        assert copies == {d: r for (p, d), (r, _) in manifest.items() if p == phase}  # copies honoured
+        order = torch.Generator().manual_seed(0)
+        loader = DataLoader(dataset, batch_size=4, shuffle=True, generator=order, collate_fn=list)
+        seen = 0
+        for batch_number, batch in enumerate(loader):
+            for sequence in batch:
+                assert sequence.dtype == torch.int64 and int(sequence[-1]) == tokenizer.eos_id
+            seen += len(batch)
+            if batch_number == 10:
+                break
+        for i in range(len(dataset)):  # every sequence is its document's text, NFC (the tokenizer's normaliser)
+            tokens = dataset[i].tolist()
+            assert tokens[-1] == tokenizer.eos_id and len(tokens) - 1 == manifest[(phase, rows[i])][1]
+            assert decode(tokens[:-1]) == unicodedata.normalize("NFC", texts[rows[i]])
+        assert seen == min(len(dataset), 44)
+        assert entry["tokens"] == sum(len(dataset[i]) for i in range(len(dataset)))

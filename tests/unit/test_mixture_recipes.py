@@ -20,7 +20,13 @@ def parse(data: dict):
 
 def test_the_shipped_recipes_validate_as_fineweb_dataman_and_qurating_mixtures():
     recipes = load_mixture_recipes(MIXTURE_RECIPES_DIR, FILTERS)
-    assert set(recipes) == {"fineweb_like", "dataman_like", "qurating_like"}
+    assert set(recipes) == {"fineweb_like", "fineweb_tokens", "dataman_like", "qurating_like"}
+    tokens = recipes["fineweb_tokens"]
+    assert (tokens.token_counting.method, tokens.token_counting.tokenizer, tokens.shards.format) == (
+        "tokenizer",
+        "gpt-neox-20b",
+        "megatron",
+    )
     fineweb = recipes["fineweb_like"].streams[0]
     assert (fineweb.selection.method, fineweb.dedup.mode, fineweb.domain_weights.mode) == (
         "all",
@@ -74,6 +80,16 @@ def test_token_budgets_read_with_their_suffix():
         ("streams.0.dedup", {"mode": "representatives", "max_weight": 3}, "streams[web].dedup.max_weight", "rehydrate"),
         ("phases.1.name", "main", "phases[main].name", "used twice"),
         ("shards", {"format": "csv"}, "shards.format", "Input should be"),
+        ("shards", {"format": "megatron"}, "shards.format", "set token_counting.method: tokenizer"),
+        ("token_counting", {"method": "tokenizer"}, "token_counting.tokenizer", "needs the name of a file"),
+        ("token_counting", {"method": "estimate", "tokenizer": "gpt-neox-20b"}, "token_counting.tokenizer", "only"),
+        ("token_counting", {"method": "tokenizer", "tokenizer": "../../x"}, "token_counting.tokenizer", "no path"),
+        (
+            "token_counting",
+            {"method": "tokenizer", "tokenizer": "llama-3"},
+            "token_counting.tokenizer",
+            "tokenizers/llama-3.json: no such file (the tokenizers folder has: gpt-neox-20b)",
+        ),
     ],
 )
 def test_a_bad_recipe_is_refused_with_the_field_and_the_reason(path, value, field, reason):
