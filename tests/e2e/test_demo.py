@@ -5,7 +5,7 @@ from conftest import copy_demo, run_demo_in
 
 from orchestration.demo import SAMPLES
 
-MIXTURE_RECIPES = ("dataman_like", "fineweb_like", "qurating_like")
+MIXTURE_RECIPES = ("dataman_like", "fineweb_like", "fineweb_tokens", "qurating_like")
 
 
 SAMPLE_PAGES = 22 + 15 + 16 + 60 + 0 + 670  # small-crawl-a, -b, cc-2020-34 excerpt, sample-pages-60, clipped, jsonl

@@ -148,6 +148,7 @@ def test_web_ui_serves_the_lineage_checks_and_automation(webserver):
     assert parents["stats/stg_mixture_cells"] == {
         "mixture_manifests/dataman_like",
         "mixture_manifests/fineweb_like",
+        "mixture_manifests/fineweb_tokens",
         "mixture_manifests/qurating_like",
     }
     assert parents["stats/mixture_composition"] == {"stats/stg_mixture_cells", "stats/stg_mixture_summaries"}
