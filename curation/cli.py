@@ -1,6 +1,7 @@
 """`curator`: the library's command line, no Dagster needed.
 
-curator check-recipes [--filters DIR] [--mixtures DIR]   validate every recipe; exit 1 if any is refused
+curator check-recipes [--filters DIR] [--mixtures DIR]   validate every recipe and evaluation set (benchmarks/);
+                                                         exit 1 if any is refused
 curator postgres start|stop|status [--folder DIR]        a local PostgreSQL server for the lake catalog
 """
 
@@ -21,7 +22,25 @@ def check_recipes(args: argparse.Namespace) -> int:
         print(f"ok  {recipe.name}: {recipe.token_budget:,} tokens; {streams} (sha256 {recipe.sha256[:12]})")
     for error in recipes.refused:
         print(f"BAD {error}")
-    return 1 if recipes.refused else 0
+    return max(1 if recipes.refused else 0, check_benchmarks())
+
+
+def check_benchmarks() -> int:
+    """Every registered evaluation set read and indexed, as the contamination scan will."""
+    from curation.decontamination.benchmarks import BenchmarkError, load_registry
+    from curation.decontamination.ngram_index import index_of
+
+    try:
+        for name, benchmark in sorted(load_registry().items()):
+            index = index_of(benchmark)
+            print(
+                f"ok  benchmark {name}: {index.item_count:,} items, {index.hashes.size:,} {index.n_grams}-grams "
+                f"(version {benchmark.version})"
+            )
+    except BenchmarkError as error:
+        print(f"BAD {error}")
+        return 1
+    return 0
 
 
 def postgres(args: argparse.Namespace) -> int:

@@ -15,7 +15,9 @@ from assets.rating.models import quality_classifier, rater_model
 from assets.rating.scoring import quality_ratings, rating_input_asset
 from assets.resources import default_resources
 from assets.signals.assets import quality_signals
+from assets.signals.contamination import contamination
 from assets.signals.lines import document_lines
+from assets.signals.output_fixes import document_output_fixes
 from assets.statistics.assets import statistics_assets
 from curation.recipes import Recipes, load_all
 from orchestration.jobs import (
@@ -37,6 +39,8 @@ def stage_assets(recipes: Recipes) -> list:
         documents,
         quality_signals,
         document_lines,
+        document_output_fixes,
+        contamination,
         *filtered_documents_assets(recipes),
         dedup_fingerprints,
         dedup_clusters,

@@ -5,6 +5,7 @@ runs) and print what the lake holds. Running it again replaces partitions; it ne
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -73,10 +74,11 @@ def run_demo(
     for key in instance.get_dynamic_partitions(CRAWL_FILES.name):
         if key not in present:
             continue
+        started = time.monotonic()
         result = job.execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET, tags=run_tags()
         )
-        print(f"  {'ok    ' if result.success else 'FAILED'} {key}")
+        print(f"  {'ok    ' if result.success else 'FAILED'} {time.monotonic() - started:6.1f} s  {key}")
         if not result.success:
             failed.append(key)
     for job_name, what, ops in (
@@ -87,10 +89,11 @@ def run_demo(
         (LAKE_MAINTENANCE_JOB, "lake maintenance (snapshots older than a week expire, unused files go)", None),
     ):
         run_config = {**QUIET, "ops": ops} if ops else QUIET
+        started = time.monotonic()
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config, tags=run_tags()
         )
-        print(f"  {'ok    ' if result.success else 'FAILED'} {what}")
+        print(f"  {'ok    ' if result.success else 'FAILED'} {time.monotonic() - started:6.1f} s  {what}")
         if not result.success:
             failed.append(job_name)
     return {"tables": table_counts(lake), "failed": failed}

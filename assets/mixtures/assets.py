@@ -15,6 +15,7 @@ from assets.metadata import column_schema, markdown_table
 from assets.mixtures import GROUP
 from assets.mixtures.tokens import document_tokens_asset
 from assets.resources import LakeResource, ShardStoreResource
+from curation.decontamination.benchmarks import BenchmarkError
 from curation.lake import tables
 from curation.mixtures import manifest as mixture
 from curation.mixtures import store as stored
@@ -28,6 +29,8 @@ TRAINING_SHARDS = "training_shards"
 QUALITY_RATINGS = tables.QUALITY_RATINGS.name
 CHECK_MANIFEST = "mixture_manifest_expectations"  # expectations/mixture_manifest.json
 CHECK_TARGETS = "targets_met_or_shortfall_recorded"
+CHECK_NO_ADDRESSES = "no_addresses_in_shards"
+CHECK_DECONTAMINATED = "no_contaminated_documents"
 
 
 class MixtureManifestConfig(dg.Config):
@@ -56,6 +59,8 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             *(deduplicated_documents_key(name) for name in deps),
             QUALITY_RATINGS,
             tables.DOCUMENT_BOILERPLATE.name,
+            tables.CONTAMINATION.name,
+            tables.CONTAMINATION_SCANS.name,
             *([tables.DOCUMENT_TOKENS.name] if recipe.token_counting.method == "tokenizer" else []),
         ],
         group_name=GROUP,
@@ -83,9 +88,20 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
                 blocking=True,
                 description="every target cell is met within 1% (or one document), or its shortfall is recorded",
             ),
+            dg.AssetCheckSpec(
+                CHECK_DECONTAMINATED,
+                asset=key,
+                blocking=True,
+                description="no document of the manifest is flagged by the contamination scan for a registered "
+                "evaluation set (unless the recipe says decontamination: keep, which the summary records)",
+            ),
         ],
     )
     def _manifest(context: dg.AssetExecutionContext, config: MixtureManifestConfig, lake: LakeResource):
+        try:  # a broken benchmarks/ registry fails the manifests before they read any data
+            benchmarks = mixture.benchmark_versions()
+        except BenchmarkError as error:
+            raise dg.Failure(str(error)) from None
         store = lake.lake()
         with store.connect(read_only=True) as con:
             current = store.snapshot_id(con)
@@ -106,10 +122,13 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             needed = ("documents", "dedup_clusters", "quality_ratings")
             needed += (tables.DOCUMENT_BOILERPLATE.name,) if recipe.boilerplate_lines == "drop" else ()
             needed += (tables.DOCUMENT_TOKENS.name,) if recipe.token_counting.method == "tokenizer" else ()
+            if recipe.decontamination == "exclude" and benchmarks:
+                needed += (tables.CONTAMINATION.name, tables.CONTAMINATION_SCANS.name)
             missing += [t for t in needed if inputs[t] is None]
             if missing:
                 raise dg.Failure(f"snapshot {snapshot} has no {', '.join(missing)}: materialize the corpus and ratings")
             result = mixture.compute_manifest(con, recipe, snapshot, inputs)
+            contaminated = mixture.contaminated_rows(con, result.rows, inputs)
         stored.store_manifest(store, recipe, result)
         summary = result.summary
         by_phase = [
@@ -139,6 +158,17 @@ def mixture_manifest_asset(recipe: MixtureRecipe, source: str) -> dg.AssetsDefin
             }
         )
         yield expectation_check(CHECK_MANIFEST, key, result.rows, "mixture_manifest")
+        decontaminated = summary["decontamination"]
+        yield dg.AssetCheckResult(
+            check_name=CHECK_DECONTAMINATED,
+            asset_key=key,
+            passed=contaminated == 0 or recipe.decontamination == "keep",
+            metadata={
+                "mode": recipe.decontamination,
+                "contaminated_documents_in_manifest": contaminated,
+                "benchmarks": markdown_table(["set", "version"], sorted(decontaminated["benchmarks"].items())),
+            },
+        )
         problems = target_problems(result.cells, largest_copy_tokens(result.rows))
         over_cap = documents_over_cap(result.rows, recipe.max_repeats)
         yield dg.AssetCheckResult(
@@ -165,10 +195,20 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
         kinds={recipe.shards.format},
         description=f"The `{recipe.name}` manifest written as shuffled {recipe.shards.format} shards (at most "
         f"{recipe.shards.max_bytes:,} text bytes each, plus one document) with index.json, readable without "
-        "this project.",
+        "this project; texts fixed on the way out (ftfy, e-mail and IP placeholders, `|` table lines).",
+        check_specs=[
+            dg.AssetCheckSpec(
+                CHECK_NO_ADDRESSES,
+                asset=shards_key(recipe.name),
+                blocking=True,
+                description="every shard read back (Megatron shards decoded): no e-mail or public IPv4/IPv6 address "
+                "other than the placeholders",
+            )
+        ],
     )
     def _shards(context: dg.AssetExecutionContext, lake: LakeResource, shards: ShardStoreResource):
         from curation.mixtures.shards import ShardError, write_shards
+        from curation.output.shard_scan import addresses_in_shards
 
         rows, summary = read_manifest(lake, recipe.name)
         if summary["recipe_sha256"] != recipe.sha256:
@@ -187,7 +227,7 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
             for phase in index["phases"]
             for s in phase["shards"]
         ]
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(folder.resolve())),
                 "lake_snapshot_id": summary["lake_snapshot_id"],
@@ -196,7 +236,18 @@ def training_shards_asset(recipe: MixtureRecipe) -> dg.AssetsDefinition:
                 "tokens": sum(t[3] for t in table),
                 "bytes_on_disk": sum(t[4] for t in table),
                 "files": markdown_table(["phase", "file", "rows", "tokens", "bytes"], table[:30]),
+                "output_fixes": index["output_fixes"],
             }
+        )
+        read, found = addresses_in_shards(folder)
+        yield dg.AssetCheckResult(  # counts only: an address found is never quoted
+            check_name=CHECK_NO_ADDRESSES,
+            passed=not found,
+            metadata={
+                "texts_read": read,
+                "texts_with_addresses": sum(f[1] for f in found),
+                "files_with_addresses": markdown_table(["file", "texts", "addresses"], found[:20]),
+            },
         )
 
     return _shards

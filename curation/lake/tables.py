@@ -163,6 +163,57 @@ DOCUMENT_LINES = Table(
     key=("doc_id",),
     partition=CRAWL_PARTITION,
 )
+DOCUMENT_OUTPUT_FIXES = Table(
+    "document_output_fixes",
+    pa.schema(  # what the output fixes (curation/output: ftfy, PII, table lines) change in the whole lake text
+        [
+            ("doc_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("mojibake_fixed", pa.bool_()),  # ftfy changed the text
+            ("emails", pa.int32()),  # e-mail addresses replaced by placeholders
+            ("ipv4", pa.int32()),  # public IPv4 addresses replaced
+            ("ipv6", pa.int32()),  # public IPv6 addresses replaced
+            ("table_lines", pa.int32()),  # lines of `|` only, collapsed
+            ("chars_before", pa.int64()),
+            ("chars_after", pa.int64()),
+        ]
+    ),
+    key=("doc_id",),
+    partition=CRAWL_PARTITION,
+)
+CONTAMINATION = Table(
+    "contamination",
+    pa.schema(  # one row per document and evaluation set sharing a word n-gram (curation/decontamination)
+        [
+            ("doc_id", pa.string()),
+            ("crawl_file", pa.string()),
+            ("benchmark", pa.string()),  # its name in benchmarks/benchmarks.yaml
+            ("benchmark_version", pa.string()),  # file sha256, n-gram size, fields, normalisation
+            ("matched_ngrams", pa.int32()),  # distinct n-grams of the document found in the set
+            ("longest_span_words", pa.int32()),  # longest run of consecutive matching n-grams, in words
+            ("first_item", pa.int32()),  # the set's item (1-based line of its file) first matched
+            ("first_position", pa.int32()),  # where in the document (normalised words, 0-based)
+        ]
+    ),
+    key=("doc_id", "benchmark"),
+    partition=CRAWL_PARTITION,
+)
+CONTAMINATION_SCANS = Table(
+    "contamination_scans",
+    pa.schema(  # which partitions were scanned against which version of each set (what "not contaminated" means)
+        [
+            ("crawl_file", pa.string()),
+            ("benchmark", pa.string()),
+            ("benchmark_version", pa.string()),
+            ("n_grams", pa.int32()),
+            ("documents", pa.int64()),
+            ("contaminated_documents", pa.int64()),
+            ("scanned_at", UTC_MICROS),
+        ]
+    ),
+    key=("crawl_file", "benchmark"),
+    partition=CRAWL_PARTITION,
+)
 BOILERPLATE_LINES = Table(
     "boilerplate_lines",
     pa.schema(  # rewritten whole from every partition's document_lines
@@ -381,6 +432,9 @@ TABLES: tuple[Table, ...] = (
     DOCUMENTS,
     QUALITY_SIGNALS,
     DOCUMENT_LINES,
+    DOCUMENT_OUTPUT_FIXES,
+    CONTAMINATION,
+    CONTAMINATION_SCANS,
     URL_FILTER_LISTS,
     DEDUP_SIGNATURES,
     DEDUP_BAND_KEYS,
@@ -433,6 +487,9 @@ def dbt_sources() -> tuple[Table, ...]:
         DEDUP_CLUSTERS,
         BOILERPLATE_LINES,
         DOCUMENT_BOILERPLATE,
+        DOCUMENT_OUTPUT_FIXES,
+        CONTAMINATION,
+        CONTAMINATION_SCANS,
         QUALITY_RATINGS,
         MIXTURE_CELLS,
         MIXTURE_SUMMARIES,

@@ -26,6 +26,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from curation.decontamination import selection as decontamination
+from curation.decontamination.benchmarks import load_registry
 from curation.filters.sql import VIEW_SCHEMA
 from curation.lake import tables
 from curation.lake.sql_literals import double_literal
@@ -47,6 +49,8 @@ INPUT_TABLES = (
     "document_boilerplate",
     "document_lines",
     "document_tokens",
+    "contamination",
+    "contamination_scans",
     "quality_ratings",
 )
 ALL_SOURCES = "*"
@@ -169,9 +173,16 @@ def rehydration_weights(con, stream: Stream, max_repeats: int) -> tuple[dict[int
 # --- the pool of each stream ---------------------------------------------------------------------------------------
 
 
-def build_bases(con, recipe: MixtureRecipe) -> None:
+def benchmark_versions() -> dict[str, str]:
+    """The registered evaluation sets' current versions (benchmarks/benchmarks.yaml)."""
+    return {name: b.version for name, b in load_registry().items()}
+
+
+def build_bases(con, recipe: MixtureRecipe, versions: dict[str, str] | None = None) -> None:
     """Each filter recipe's deduplicated documents joined with their ratings, once, without texts: every stream
-    over that recipe reads this temp table instead of the lake views again."""
+    over that recipe reads this temp table instead of the lake views again. Unless the recipe keeps them,
+    documents the contamination scan flags are not in it."""
+    versions = benchmark_versions() if versions is None else versions
     for name in sorted({s.filter_recipe for s in recipe.streams}):
         ratings = {"domain"}
         for stream in recipe.streams:
@@ -187,6 +198,18 @@ def build_bases(con, recipe: MixtureRecipe) -> None:
         if mode == "drop":
             chars = "greatest(d.char_count - coalesce(b.boilerplate_chars, 0), 0)::INTEGER"
             words = "greatest(d.word_count - coalesce(b.boilerplate_words, 0), 0)::INTEGER"
+        clean = ""
+        if recipe.decontamination == "exclude":
+            unscanned, benchmark = con.execute(
+                decontamination.unscanned_sql(f"{DEDUPLICATED}.{name}", versions)
+            ).fetchone()
+            if unscanned:
+                raise decontamination.ContaminationNotScanned(
+                    f"{unscanned} documents of filter recipe {name} are in crawl partitions not scanned against "
+                    f"{benchmark} (version {versions[benchmark]}): materialize {tables.CONTAMINATION.name} for them "
+                    "(or set decontamination: keep)"
+                )
+            clean = f"\n  AND d.doc_id NOT IN ({decontamination.flagged_sql(versions)})"
         token_count = "NULL::BIGINT"
         if recipe.token_counting.method == "tokenizer":
             tokenizer = open_tokenizer(recipe.token_counting.tokenizer, recipe.token_counting.eos_token)
@@ -205,7 +228,7 @@ SELECT d.doc_id, d.crawl_file, d.language, d.language_score, {chars} AS char_cou
 FROM {DEDUPLICATED}.{name} AS d
 JOIN {RATINGS} AS q USING (doc_id)
 {" ".join(joins)}
-WHERE {token_counts.has_text_sql(mode)}"""
+WHERE {token_counts.has_text_sql(mode)}{clean}"""
         )
         if recipe.token_counting.method == "tokenizer":
             uncounted = con.execute(f"SELECT count(*) FROM base_{name} WHERE token_count IS NULL").fetchone()[0]
@@ -512,6 +535,18 @@ def _share(part: float, whole: float) -> float:
     return round(part / whole, 6) if whole else 0.0
 
 
+def contaminated_rows(con, rows: pa.Table, input_snapshots: dict[str, int | None]) -> int:
+    """Documents of manifest `rows` that a registered set's current version flags (read independently of how the
+    pool was built: what the blocking check counts)."""
+    if input_snapshots.get(tables.CONTAMINATION.name) is None:
+        return 0
+    con.register("_checked", rows.select(["doc_id"]))
+    flagged = decontamination.flagged_sql(benchmark_versions())
+    count = con.execute(f"SELECT count(DISTINCT doc_id) FROM _checked WHERE doc_id IN ({flagged})").fetchone()[0]
+    con.unregister("_checked")
+    return int(count)
+
+
 def _token_count_used(recipe: MixtureRecipe) -> dict:
     counting = recipe.token_counting
     if counting.method == "tokenizer":
@@ -583,6 +618,14 @@ WHERE shortfall_tokens > 0"""
                 f"SELECT count(*) FROM {DEDUPLICATED}.{name} JOIN {BOILERPLATE} AS b USING (doc_id) "
                 "WHERE b.boilerplate_lines >= b.lines"
             ).fetchone()[0]
+    versions = benchmark_versions()
+    scanned = input_snapshots.get(tables.CONTAMINATION.name) is not None
+    flagged = decontamination.flagged_sql(versions if scanned else {})
+    in_manifest = con.execute(f"SELECT count(DISTINCT doc_id) FROM _rows WHERE doc_id IN ({flagged})").fetchone()[0]
+    left_out = {
+        name: con.execute(f"SELECT count(*) FROM {DEDUPLICATED}.{name} WHERE doc_id IN ({flagged})").fetchone()[0]
+        for name in sorted({s.filter_recipe for s in recipe.streams})
+    }
     con.unregister("_rows")
     con.unregister("_cells")
     achieved_total = totals[2]
@@ -606,6 +649,12 @@ WHERE shortfall_tokens > 0"""
             "lines_dropped": int(dropped[1]),
             "characters_dropped": int(dropped[2]),
             "documents_left_out_as_all_boilerplate": emptied,  # per filter recipe
+        },
+        "decontamination": {  # the contamination scan's verdicts at this snapshot, by the sets' current versions
+            "mode": recipe.decontamination,
+            "benchmarks": versions,
+            "flagged_documents_in_pool": left_out,  # per filter recipe: left out unless mode is keep
+            "contaminated_documents_in_manifest": int(in_manifest),
         },
         "languages": [
             {"language": lang, "tokens": int(t), "share": _share(t, achieved_total)} for lang, t in languages

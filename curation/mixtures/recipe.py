@@ -10,6 +10,7 @@ chosen method). Every refusal names the file, the field and the reason.
     seed: 17
     max_repeats: 4                         # per document, over all phases and streams
     boilerplate_lines: drop                # repeated template lines left out of counts and shards (or keep)
+    decontamination: exclude               # documents sharing n-grams with benchmarks/ sets left out (or keep)
     streams:
       - name: web
         filter_recipe: fineweb             # recipes/filters/fineweb.yaml
@@ -157,6 +158,9 @@ class MixtureRecipe(_Strict):
     # drop: each text goes into token counts and shards without its repeated boilerplate lines (lake table
     # document_boilerplate, curation.dedup.boilerplate); keep: as the lake stores it
     boilerplate_lines: Literal["drop", "keep"] = "drop"
+    # exclude: documents the `contamination` scan flags for a registered evaluation set (benchmarks/benchmarks.yaml)
+    # are not in the pool; keep: they may be selected, and the summary counts them
+    decontamination: Literal["exclude", "keep"] = "exclude"
 
     @pydantic.field_validator("token_budget", mode="before")
     @classmethod

@@ -9,7 +9,8 @@ files of bounded size, with an index a trainer reads without this project.
 The shuffle is seeded (md5 of recipe seed, phase, doc_id, copy), so the same manifest gives the same files, byte
 for byte. A shard closes once its texts reach `max_bytes` (UTF-8; for megatron, its token bytes), so a shard
 holds at most max_bytes plus one document. Texts are the lake's, without their repeated boilerplate lines
-(document_boilerplate) unless the recipe says `boilerplate_lines: keep`. The folder is replaced as a whole: a
+(document_boilerplate) unless the recipe says `boilerplate_lines: keep`, then fixed on the way out
+(curation/output: ftfy, e-mail and IP placeholders, `|` table lines). The folder is replaced as a whole: a
 failure midway leaves the previous shards as they were.
 """
 
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 from curation.dedup.boilerplate import clean_text_sql
 from curation.lake import tables
 from curation.mixtures.recipe import MixtureRecipe
+from curation.output import fixes
 from curation.tokens import megatron
 from curation.tokens.tokenizer_files import TokenizerFile, encode, open_tokenizer
 
@@ -83,6 +85,11 @@ def write_shards(
     if fmt == "megatron":
         tokenizer = open_tokenizer(recipe.token_counting.tokenizer, recipe.token_counting.eos_token)
         size = f"(c.tokens + 1) * {tokenizer.dtype.itemsize}"
+    _fixed_texts(
+        con,
+        f"SELECT d.doc_id, {text} AS text FROM {tables.DOCUMENTS.relation} AS d {boilerplate} "
+        "WHERE d.doc_id IN (SELECT doc_id FROM _manifest)",
+    )
     con.execute(
         f"""
 CREATE OR REPLACE TEMP TABLE shard_rows AS
@@ -90,15 +97,10 @@ WITH copies AS (
     SELECT m.phase, m.doc_id, c.copy::INTEGER AS copy, m.stream, m.domain, m.language, m.tokens
     FROM _manifest AS m, range(m.repeats) AS c(copy)
 ),
-texts AS (
-    SELECT d.doc_id, {text} AS text
-    FROM {tables.DOCUMENTS.relation} AS d {boilerplate}
-    WHERE d.doc_id IN (SELECT doc_id FROM _manifest)
-),
 keyed AS (
     SELECT c.*, t.text, {size} AS bytes,
            md5_number('{seed}:' || c.phase || ':' || c.doc_id || ':' || c.copy) AS shuffle
-    FROM copies AS c JOIN texts AS t USING (doc_id)
+    FROM copies AS c JOIN fixed_texts AS t USING (doc_id)
 )
 SELECT *, (coalesce(sum(bytes) OVER (PARTITION BY phase ORDER BY shuffle, doc_id, copy
                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) // {max_bytes})::INTEGER
@@ -107,6 +109,7 @@ FROM keyed
 ORDER BY phase, shard, shuffle, doc_id, copy"""
     )
     con.unregister("_manifest")
+    con.unregister("fixed_texts")
     expected = pc.sum(rows["repeats"]).as_py() or 0
     written = con.execute("SELECT count(*) FROM shard_rows").fetchone()[0]
     if written != expected:
@@ -169,6 +172,7 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
         "code_version": summary["code_version"],
         "format": fmt,
         "boilerplate_lines": recipe.boilerplate_lines,
+        "output_fixes": fixes.version(),
         **(_token_layout(tokenizer) if tokenizer else {}),
         "max_bytes": max_bytes,
         "columns": {f.name: str(f.type) for f in SHARD} if fmt != "megatron" else None,
@@ -180,6 +184,15 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
     swap_folder(staging, folder)
     shutil.rmtree(staging, ignore_errors=True)  # now the previous shards
     return index
+
+
+def _fixed_texts(con: duckdb.DuckDBPyConnection, texts_sql: str, rows_per_batch: int = 1024) -> None:
+    """Register `fixed_texts` (doc_id, text): the texts of `texts_sql` with the output fixes applied, batch by
+    batch as DuckDB streams them (the fixed texts are held once, as Arrow, until shard_rows has copied them)."""
+    reader = con.execute(texts_sql).to_arrow_reader(rows_per_batch)
+    fixed = [fixes.output_texts(batch) for batch in reader if batch.num_rows]
+    schema = pa.schema([("doc_id", pa.string()), ("text", pa.string())])
+    con.register("fixed_texts", pa.concat_tables([schema.empty_table(), *(t.cast(schema) for t in fixed)]))
 
 
 def _token_layout(tokenizer: TokenizerFile) -> dict:

@@ -1,16 +1,18 @@
 """Real token counts per document, kept in the lake (`document_tokens`) and filled only where missing: for the
 documents a recipe that counts with a tokenizer can select (its filter recipes' deduplicated documents), counted on
-the text its shards will hold (without boilerplate lines unless the recipe keeps them).
+the text its shards will hold (without boilerplate lines unless the recipe keeps them, then the output fixes:
+ftfy, PII placeholders, table lines; curation/output).
 
 A count is keyed by document, tokenizer (name and file hash) and boilerplate setting, and carries `text_key`, the md5
-of the text's hash and the lines left out: a re-extracted text or a changed boilerplate set makes the stored count
-stale, and it is counted again; everything else is reused.
+of the text's hash, the lines left out and the output fixes' version: a re-extracted text, a changed boilerplate set
+or changed fix rules make the stored count stale, and it is counted again; everything else is reused.
 """
 
 import pyarrow as pa
 
 from curation.dedup.boilerplate import clean_text_sql
 from curation.lake import tables
+from curation.output import fixes
 from curation.tokens.tokenizer_files import TokenizerFile, count_tokens
 
 TOKENS, LINES, BOILERPLATE, DOCUMENTS = (
@@ -31,11 +33,11 @@ def _str(value: str) -> str:
 def text_key_sql(mode: str, lines: str = "l", boilerplate: str = "b") -> str:
     """The text a count was made on, as SQL over document_lines (`lines`) and document_boilerplate (`boilerplate`)."""
     dropped = f"coalesce(array_to_string({boilerplate}.line_numbers, ','), '')" if mode == "drop" else "''"
-    return f"md5(coalesce({lines}.text_hash, 0)::VARCHAR || ':' || {dropped})"
+    return f"md5(coalesce({lines}.text_hash, 0)::VARCHAR || ':' || {dropped} || ':' || {_str(fixes.version())})"
 
 
 def output_text_sql(mode: str, documents: str = "d", boilerplate: str = "b") -> str:
-    """The text that leaves the lake for a recipe with this boilerplate setting."""
+    """The text that leaves the lake for a recipe with this boilerplate setting, before the output fixes (Python)."""
     text = f"{documents}.text"
     return clean_text_sql(text, f"{boilerplate}.line_numbers") if mode == "drop" else text
 
@@ -72,8 +74,8 @@ WHERE NOT EXISTS (
 
 
 def token_counts(batch: pa.RecordBatch | pa.Table, tokenizer: TokenizerFile) -> pa.Table:
-    """(doc_id, crawl_file, text_key, text) -> the same rows with `tokens` instead of the text."""
-    counts = count_tokens(tokenizer, batch.column("text").to_pylist())
+    """(doc_id, crawl_file, text_key, text) -> the same rows with `tokens` of the fixed text instead of the text."""
+    counts = count_tokens(tokenizer, [fixes.output_text(t) for t in batch.column("text").to_pylist()])
     return pa.table(
         {
             "doc_id": batch.column("doc_id"),

@@ -29,7 +29,13 @@ def test_definitions_validate_and_name_the_lineage():
     assert upstream == {"raw_pages"}
     assert defs.resolve_sensor_def("landing_folder_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["mixture_manifests", "qurating_like"])).parent_keys}
-    assert parents == {"deduplicated_documents/fineweb", "quality_ratings", "document_boilerplate"}
+    assert parents == {
+        "deduplicated_documents/fineweb",
+        "quality_ratings",
+        "document_boilerplate",
+        "contamination",
+        "contamination_scans",
+    }
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["mixture_manifests", "fineweb_tokens"])).parent_keys}
     assert parents == {"deduplicated_documents/fineweb", "quality_ratings", "document_boilerplate", "document_tokens"}
     shards = graph.get(dg.AssetKey(["training_shards", "qurating_like"]))

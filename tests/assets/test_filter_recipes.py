@@ -55,7 +55,7 @@ def measured(tmp_path_factory):
         "landing": LandingResource(path=str(landing), settle_seconds=0),
         "compute": ComputeResource(),
     }
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         materialize_partition([ingest_crawl_file, documents, quality_signals], instance, resources, JSONL)
         yield SimpleNamespace(instance=instance, resources=resources, lake=lake.lake(), root=root)
 

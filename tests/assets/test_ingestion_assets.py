@@ -102,7 +102,7 @@ def test_a_crash_mid_write_leaves_the_previous_snapshot_intact(instance, resourc
 
 def _materialize_in_process(args):
     lake_catalog, lake_data, landing, key = args
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         resources = {
             "lake": LakeResource(catalog=lake_catalog, data_path=lake_data),
             "landing": LandingResource(path=landing, settle_seconds=0),

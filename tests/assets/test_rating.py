@@ -93,7 +93,7 @@ def rated_lake(tmp_path_factory):
         "annotations": AnnotationsResource(path=str(ANNOTATIONS)),
         "compute": ComputeResource(),
     }
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(RATING_ASSETS, instance=instance, resources=resources, run_config={"ops": QUICK})
         yield lake, resources, result, len(docs)
 
@@ -185,7 +185,7 @@ def test_scoring_is_a_pure_function_of_an_arrow_batch(rated_lake):
 
 def test_rerunning_reuses_the_stored_model_and_scores_only_new_documents(own_rated_lake):
     lake, resources, _, documents = own_rated_lake
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [models.rater_model, scoring_assets.rating_input_asset(RECIPES), scoring_assets.quality_ratings],
             instance=instance,
@@ -210,7 +210,7 @@ def test_a_failing_input_expectation_stops_scoring(own_rated_lake, monkeypatch):
         "rating_input_sql",
         lambda recipes: original(recipes) + " UNION ALL SELECT 'doc-000', 'x', 'u', '', 'en', 1.5",
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [scoring_assets.rating_input_asset(RECIPES), scoring_assets.quality_ratings, downstream_of_quality_ratings],
             instance=instance,
@@ -235,7 +235,7 @@ def test_a_failing_output_expectation_blocks_what_reads_the_ratings(own_rated_la
         )
 
     monkeypatch.setattr(scoring.Scorer, "score", off_scale)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [scoring_assets.quality_ratings, downstream_of_quality_ratings],
             instance=instance,
@@ -292,7 +292,7 @@ def test_an_llm_endpoint_rates_new_documents_into_a_new_annotation_file(tmp_path
     seed_documents(lake, [("A long enough English text about computers.\n" * 5, "en", 0.95)] * 4)
     with lake.lake().transaction("rating input") as con:
         con.execute(f"CREATE VIEW rating_input AS {rating_input_sql(sorted(RECIPES.filters))}")
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [annotation_assets.annotations],
             instance=instance,
@@ -317,7 +317,7 @@ def test_asking_for_llm_annotations_without_an_endpoint_fails_clearly(tmp_path, 
     lake = LakeResource(
         catalog="sqlite:" + str(tmp_path / "lake" / "catalog.sqlite"), data_path=str(tmp_path / "lake" / "files")
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [annotation_assets.annotations],
             instance=instance,
@@ -355,7 +355,7 @@ def test_ratings_on_a_postgres_catalog_equal_those_on_sqlite(rated_lake, request
     with lake.lake().transaction("the rated lake's models") as con:
         con.register("_models", registry)
         con.execute("CREATE TABLE model_versions AS SELECT * FROM _models")
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [scoring_assets.rating_input_asset(RECIPES), scoring_assets.quality_ratings],
             instance=instance,
@@ -378,7 +378,7 @@ def test_rating_actors_take_the_gpu_node_of_a_two_node_cluster(own_rated_lake, r
         gpu_node = cluster.add_node(num_cpus=1, num_gpus=1)
         cluster.wait_for_nodes()
         compute = ComputeResource(engine="ray", ray_address=cluster.address)
-        with dg.instance_for_test() as instance:
+        with dg.DagsterInstance.ephemeral() as instance:
             result = dg.materialize(
                 [scoring_assets.rating_input_asset(RECIPES), scoring_assets.quality_ratings],
                 instance=instance,

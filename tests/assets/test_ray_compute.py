@@ -47,7 +47,7 @@ def run_crawl_partition(root, compute: ComputeResource, raise_on_error=True, ass
         "landing": LandingResource(path=str(landing), settle_seconds=0),
         "compute": compute,
     }
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         return materialize_partition(assets, instance, resources, CRAWL, raise_on_error=raise_on_error)
 
 

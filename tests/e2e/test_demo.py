@@ -20,6 +20,8 @@ def test_the_demo_fills_every_stage_from_the_sample_crawl(demo_lake):
     assert first["tables"]["stats.ingest_funnel"] == first["tables"]["crawl_files"]
     assert 0.95 * SAMPLE_PAGES <= first["tables"]["documents"] <= SAMPLE_PAGES
     assert first["tables"]["quality_signals"] == first["tables"]["documents"]
+    assert first["tables"]["document_output_fixes"] == first["tables"]["documents"]
+    assert first["tables"]["contamination_scans"] == first["tables"]["crawl_files"]  # one set: GSM8K
     assert first["tables"]["annotations"] == 800
     assert first["tables"]["quality_ratings"] == first["tables"]["rating_input"] > 0
     assert first["tables"]["mixture_summaries"] == len(MIXTURE_RECIPES)
@@ -31,7 +33,7 @@ def test_the_demo_fills_every_stage_from_the_sample_crawl(demo_lake):
 
 def test_a_second_demo_run_replaces_partitions_and_never_doubles_rows(demo_lake, tmp_path):
     copy = copy_demo(demo_lake, tmp_path)  # its own lake: the other end-to-end tests read the first run's
-    with dg.instance_for_test() as instance:  # a fresh instance: the sensor registers every file again
+    with dg.DagsterInstance.ephemeral() as instance:  # a fresh one: the sensor registers every file again
         second = run_demo_in(copy["root"], instance)
     assert second["failed"] == []
     assert second["tables"] == demo_lake["tables"]

@@ -19,6 +19,7 @@ from assets.mixtures import assets as mixtures
 from assets.resources import ComputeResource, ShardStoreResource
 from curation.dedup.lines import without_lines
 from curation.mixtures import manifest as manifest_sql
+from curation.output.fixes import output_text
 from curation.project import MIXTURE_RECIPES_DIR
 from curation.recipes import load_all
 
@@ -36,7 +37,7 @@ def resources(lake, shards: Path) -> dict:
 
 
 def materialize(lake, shards: Path, folder: Path = MIXTURE_RECIPES_DIR, run_config=None, **kwargs):
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         return dg.materialize(
             mixtures.mixture_assets(load_all(mixture_folder=folder)),
             instance=instance,
@@ -126,7 +127,8 @@ def test_the_shipped_recipes_give_manifests_and_shards_a_trainer_reads_without_t
 
 
 def shards_leave_out_boilerplate_lines(lake, table: pa.Table, summary: dict) -> None:
-    """Each shard text is the lake's text without its boilerplate lines, and its tokens are counted on what is left."""
+    """Each shard text is the lake's text without its boilerplate lines, then fixed (curation/output), and its tokens
+    are counted on what is left."""
     lake_texts = {
         doc_id: (text, numbers)
         for doc_id, text, numbers in query(
@@ -134,16 +136,18 @@ def shards_leave_out_boilerplate_lines(lake, table: pa.Table, summary: dict) -> 
             "SELECT doc_id, text, b.line_numbers FROM documents LEFT JOIN document_boilerplate AS b USING (doc_id)",
         )
     }
-    shortened = 0
+    shortened = cleaned_chars = 0
     for doc_id, text, tokens in zip(*table.select(["doc_id", "text", "tokens"]).to_pydict().values(), strict=True):
         original, numbers = lake_texts[doc_id]
-        assert text == without_lines(original, numbers)
-        assert tokens == max(1, math.ceil(len(text) / 4))  # fineweb_like: 4 characters per token
-        shortened += text != original
+        cleaned = without_lines(original, numbers)
+        assert text == output_text(cleaned)
+        assert tokens == max(1, math.ceil(len(cleaned) / 4))  # fineweb_like: 4 characters per token
+        shortened += cleaned != original
+        cleaned_chars += len(cleaned)
     dropped = summary["boilerplate_lines"]
     assert shortened == dropped["manifest_rows_with_lines_dropped"] > 10  # max_repeats 1: a row is a copy
-    assert dropped["characters_dropped"] == sum(len(lake_texts[d][0]) for d in table["doc_id"].to_pylist()) - sum(
-        len(t) for t in table["text"].to_pylist()
+    assert dropped["characters_dropped"] == sum(len(lake_texts[d][0]) for d in table["doc_id"].to_pylist()) - (
+        cleaned_chars
     )
 
 
@@ -159,7 +163,8 @@ def test_a_recipe_that_keeps_boilerplate_lines_gets_the_lake_texts_whole(lake, t
     table = pq.read_table(folder / "main")
     texts = dict(query(lake, "SELECT doc_id, text FROM documents"))
     assert table.num_rows > 0
-    assert all(texts[d] == t for d, t in zip(table["doc_id"].to_pylist(), table["text"].to_pylist(), strict=True))
+    pairs = zip(table["doc_id"].to_pylist(), table["text"].to_pylist(), strict=True)
+    assert all(output_text(texts[d]) == t for d, t in pairs)  # whole, and fixed on the way out
     summary = json.loads(query(lake, "SELECT summary FROM mixture_summaries WHERE recipe = 'whole'")[0][0])
     assert summary["boilerplate_lines"]["mode"] == "keep" and summary["boilerplate_lines"]["lines_dropped"] == 0
 
@@ -344,7 +349,7 @@ def test_tokenized_shards_decode_to_the_manifest_texts_through_a_pytorch_dataloa
     stored = dict(query(lake, f"SELECT doc_id, tokens FROM document_tokens WHERE tokenizer = '{tokenizer.id}'"))
     assert all(stored[doc_id] == tokens for (_, doc_id), (_, tokens) in manifest.items())  # real counts
     texts = {
-        doc_id: without_lines(text, numbers)
+        doc_id: output_text(without_lines(text, numbers))
         for doc_id, text, numbers in query(
             lake,
             "SELECT doc_id, text, b.line_numbers FROM documents LEFT JOIN document_boilerplate AS b USING (doc_id)",

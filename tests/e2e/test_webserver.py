@@ -172,7 +172,10 @@ def test_web_ui_serves_the_lineage_checks_and_automation(webserver):
     assert checks("mixture_manifests/fineweb_like") == {
         "mixture_manifest_expectations": True,
         "targets_met_or_shortfall_recorded": True,
+        "no_contaminated_documents": True,
     }
+    assert checks("training_shards/fineweb_like") == {"no_addresses_in_shards": True}
+    assert checks("contamination_scans") == {"every_benchmark_scanned": True}
     assert "unique_combination_of_columns_corpus_funnel_crawl_file__recipe" in checks("stats/corpus_funnel")
     assert "expression_is_true_corpus_funnel_kept_documents" in checks("stats/corpus_funnel")
 

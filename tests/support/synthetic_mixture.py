@@ -7,6 +7,7 @@ middle-sized clusters more often than singletons or huge ones (the pattern FineW
 Every value comes from md5 of the row number and a seed, so the same call gives the same lake.
 """
 
+from curation.decontamination.benchmarks import load_registry
 from curation.lake import tables
 from curation.lake.client import Lake
 from curation.rating.criteria import CRITERIA, DOMAINS
@@ -46,8 +47,8 @@ def _domain_case(u: str) -> str:
 
 
 def build_synthetic_lake(lake: Lake, documents: int, seed: int = 0) -> None:
-    """Replace the lake's documents, quality_ratings, dedup_clusters, document_boilerplate (empty) and the
-    `synthetic` recipe views."""
+    """Replace the lake's documents, quality_ratings, dedup_clusters, document_boilerplate and contamination
+    (empty; every partition scanned against the registered evaluation sets) and the `synthetic` recipe views."""
     size = (
         f"CASE WHEN {_u('i', 'size', seed)} < 0.80 THEN 1 WHEN {_u('i', 'size', seed)} < 0.90 THEN 2 "
         f"WHEN {_u('i', 'size', seed)} < 0.95 THEN 3 + floor({_u('i', 'size2', seed)} * 3) "
@@ -127,4 +128,14 @@ FROM base"""
             f"FROM filtered_documents.{RECIPE} AS f JOIN main.dedup_clusters AS c USING (doc_id)"
         )
         con.execute("DROP TABLE IF EXISTS document_boilerplate")  # no boilerplate lines in synthetic texts
-    lake.create_missing_tables({tables.DOCUMENT_BOILERPLATE.name: tables.DOCUMENT_BOILERPLATE.schema})
+        con.execute("DROP TABLE IF EXISTS contamination")  # no benchmark text in synthetic texts
+        con.execute("DROP TABLE IF EXISTS contamination_scans")
+    empty = (tables.DOCUMENT_BOILERPLATE, tables.CONTAMINATION, tables.CONTAMINATION_SCANS)
+    lake.create_missing_tables({t.name: t.schema for t in empty})
+    with lake.transaction(message="synthetic partitions scanned against every evaluation set") as con:
+        for name, benchmark in load_registry().items():
+            con.execute(
+                "INSERT INTO contamination_scans SELECT crawl_file, ?, ?, ?, count(*), 0, now() FROM documents "
+                "GROUP BY crawl_file",
+                [name, benchmark.version, benchmark.n_grams],
+            )
