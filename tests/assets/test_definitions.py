@@ -37,7 +37,14 @@ def test_definitions_validate_and_name_the_lineage():
         "contamination_scans",
     }
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["mixture_manifests", "fineweb_tokens"])).parent_keys}
-    assert parents == {"deduplicated_documents/fineweb", "quality_ratings", "document_boilerplate", "document_tokens"}
+    assert parents == {
+        "deduplicated_documents/fineweb",
+        "quality_ratings",
+        "document_boilerplate",
+        "document_tokens",
+        "contamination",
+        "contamination_scans",
+    }
     shards = graph.get(dg.AssetKey(["training_shards", "qurating_like"]))
     assert {k.to_user_string() for k in shards.parent_keys} == {"mixture_manifests/qurating_like"}
 
