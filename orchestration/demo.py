@@ -58,10 +58,11 @@ def run_demo(
     lake: LakeResource,
     landing: LandingResource,
     rating_ops_config: dict | None = None,
+    skip_jobs: tuple[str, ...] = (),
 ) -> dict:
     """Materialize all crawl partitions present in the landing folder, then the corpus, the quality ratings, the
     mixture manifests with their shards, and the statistics; return rows per lake table. `rating_ops_config`: run
-    config of the rating job's ops (e.g. a quicker rater for tests)."""
+    config of the rating job's ops (e.g. a quicker rater for tests); `skip_jobs`: unpartitioned jobs not to run."""
     recovered = recover_abandoned_runs(instance)
     if recovered:
         print(f"recovered {len(recovered)} run(s) a killed process left STARTED (marked failed, pool slots freed)")
@@ -88,6 +89,8 @@ def run_demo(
         (LAKE_STATISTICS_JOB, "dbt statistics", None),
         (LAKE_MAINTENANCE_JOB, "lake maintenance (snapshots older than a week expire, unused files go)", None),
     ):
+        if job_name in skip_jobs:
+            continue
         run_config = {**QUIET, "ops": ops} if ops else QUIET
         started = time.monotonic()
         result = defs.resolve_job_def(job_name).execute_in_process(

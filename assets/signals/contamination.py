@@ -92,11 +92,12 @@ def contamination(context: dg.AssetExecutionContext, lake: LakeResource, compute
             f"WHERE {PARTITION_COLUMN} = ? GROUP BY 1 ORDER BY 1",
             [key],
         ).fetchall()
-        scanned = dict(
-            con.execute(
-                f"SELECT benchmark, benchmark_version FROM {SCANS} WHERE {PARTITION_COLUMN} = ?", [key]
-            ).fetchall()
-        )
+        scan_rows = con.execute(
+            f"SELECT benchmark, benchmark_version, documents, contaminated_documents FROM {SCANS} "
+            f"WHERE {PARTITION_COLUMN} = ? ORDER BY 1",
+            [key],
+        ).fetchall()
+    scanned = {name: version for name, version, _, _ in scan_rows}
     counts = {name: (n, most, span) for name, n, most, span in found}
     per_set = [
         (i.benchmark, i.version, i.item_count, i.hashes.size, *counts.get(i.benchmark, (0, None, None)))
@@ -115,7 +116,12 @@ def contamination(context: dg.AssetExecutionContext, lake: LakeResource, compute
         },
     )
     yield dg.MaterializeResult(
-        asset_key=SCANS, metadata={"dagster/row_count": len(scanned), "lake_snapshot_id": snapshot}
+        asset_key=SCANS,
+        metadata={
+            "dagster/row_count": len(scan_rows),
+            "lake_snapshot_id": snapshot,
+            "scans": markdown_table(["set", "version", "documents", "flagged"], scan_rows),
+        },
     )
     expected = {i.benchmark: i.version for i in indexes}
     yield dg.AssetCheckResult(

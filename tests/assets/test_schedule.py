@@ -3,12 +3,20 @@
 from datetime import UTC, datetime
 
 import dagster as dg
+import pytest
 from support.lake import materialize
 from support.samples import land
 
 from assets.partitions import CRAWL_FILES
 from orchestration.definitions import defs
 from orchestration.schedules import DAILY_PARTITIONS_SCHEDULE, daily_new_partitions_schedule
+
+
+@pytest.fixture
+def instance():
+    """A schedule tick needs an instance it can reference (an in-memory one has no reference to pass on)."""
+    with dg.instance_for_test() as inst:
+        yield inst
 
 
 def evaluate(instance, resources, day: int):

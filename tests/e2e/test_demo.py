@@ -4,6 +4,7 @@ import dagster as dg
 from conftest import copy_demo, run_demo_in
 
 from orchestration.demo import SAMPLES
+from orchestration.jobs import LAKE_STATISTICS_JOB
 
 MIXTURE_RECIPES = ("dataman_like", "fineweb_like", "fineweb_tokens", "qurating_like")
 
@@ -34,6 +35,8 @@ def test_the_demo_fills_every_stage_from_the_sample_crawl(demo_lake):
 def test_a_second_demo_run_replaces_partitions_and_never_doubles_rows(demo_lake, tmp_path):
     copy = copy_demo(demo_lake, tmp_path)  # its own lake: the other end-to-end tests read the first run's
     with dg.DagsterInstance.ephemeral() as instance:  # a fresh one: the sensor registers every file again
-        second = run_demo_in(copy["root"], instance)
+        # every job again but the dbt build (a third of the run: dbt replaces whole tables, and test_statistics
+        # builds twice over one lake): the stats tables are the copied ones and must be equal too
+        second = run_demo_in(copy["root"], instance, skip_jobs=(LAKE_STATISTICS_JOB,))
     assert second["failed"] == []
     assert second["tables"] == demo_lake["tables"]
