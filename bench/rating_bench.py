@@ -10,8 +10,10 @@ Quality (5-fold cross-validation on the 800 annotations of data/annotations/, fo
 Speed (the bundled JSONL crawl's 697 documents, full texts, each contender in its own process, same machine):
 - plain: read the texts, `SentenceTransformer.encode(batch, batch_size=32)` over batches of 256 documents
   (truncation at 256 tokens): embeddings only, nothing rated;
-- ours: read the documents from a DuckLake table, score them (`scoring.Scorer`: text statistics, head + tail
-  embedding, rater, fastText classifier) in length-sorted batches of 256, write the ratings to a lake table.
+- ours: read the documents from a DuckLake table, score them (`scoring.Scorer`: text statistics, chunk-mean
+  embedding, rater, calibration, domain head, fastText classifier) in length-sorted batches of 256, write the
+  ratings to a lake table (the quality mode);
+- ours-fast: the same with the fast mode's rater (static token embeddings instead of the transformer).
 Figures: bench/results/rating.{json,md}.
 """
 
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 JSONL = ROOT / "data" / "samples" / "cc-main-2019-30-extracted-697.jsonl.gz"
 ANNOTATIONS = ROOT / "data" / "annotations"
 RESULTS = ROOT / "bench" / "results"
+ROLES = ("plain", "ours", "ours-fast")  # ours: the quality mode; ours-fast: the fast mode (static embeddings)
 
 
 def crawl_texts() -> list[dict]:
@@ -77,7 +80,7 @@ def ours(args) -> dict:
     store = ModelStore(Path(args.work) / "models")
     versions = json.loads((Path(args.work) / "versions.json").read_text())
     scorer = scoring.Scorer(
-        store.load_rater(versions["rater"]),
+        store.load_rater(versions["rater_fast" if args.role == "ours-fast" else "rater"]),
         store.load_classifier(versions["classifier"]),
         versions["classifier"],
         SentenceEncoder(device=args.device),
@@ -123,6 +126,7 @@ def prepare(work: Path, device: str) -> None:
     from curation.rating.annotations import load_annotations
     from curation.rating.artifacts import ModelStore
     from curation.rating.criteria import CRITERIA, DOMAINS, annotator_view
+    from curation.rating.domains import anchor_embeddings
     from curation.rating.encoder import SentenceEncoder
     from curation.rating.features import statistics_matrix
     from curation.rating.quality_classifier import ClassifierSettings, train_classifier
@@ -145,10 +149,12 @@ def prepare(work: Path, device: str) -> None:
     annotations = load_annotations(ANNOTATIONS)
     texts = annotations.column("text").to_pylist()
     lang, score = identify(texts)
+    encoder = SentenceEncoder(device=device)
     inputs = RaterInputs(
         [annotator_view(t) for t in texts],
         statistics_matrix(texts, annotations.column("full_chars").to_pylist(), lang, score),
-        SentenceEncoder(device=device).embed([annotator_view(t) for t in texts])[0],
+        encoder.embed([annotator_view(t) for t in texts])[0],
+        anchor_embeddings(encoder),
     )
     ratings = np.stack([annotations.column(c).to_numpy() for c in CRITERIA], axis=1).astype(np.int64)
     domains = np.asarray([DOMAINS.index(d) for d in annotations.column("domain").to_pylist()])
@@ -156,10 +162,34 @@ def prepare(work: Path, device: str) -> None:
     rater.version = "bench"
     store = ModelStore(work / "models")
     store.save_rater(rater, {})
+    fast_inputs = fast_rater_inputs(inputs)
+    fast = train_rater(fast_inputs, ratings, domains, fast_settings())
+    fast.version, fast.encoder = "bench-fast", fast_inputs.encoder
+    store.save_rater(fast, {})
     classifier = train_classifier(texts, annotations.column("overall_score").to_numpy(), ClassifierSettings())
     store.save_classifier(classifier, "bench", {})
-    (work / "versions.json").write_text(json.dumps({"rater": "bench", "classifier": "bench"}))
+    (work / "versions.json").write_text(
+        json.dumps({"rater": "bench", "rater_fast": "bench-fast", "classifier": "bench"})
+    )
     return inputs, ratings, domains, annotations
+
+
+def fast_settings():
+    from curation.rating.rater import DOMAIN_C, RaterSettings
+
+    return RaterSettings(mode="fast", domain_c=DOMAIN_C["fast"])
+
+
+def fast_rater_inputs(inputs):
+    """The same documents embedded as the fast mode does (static token embeddings, idf of these views)."""
+    from curation.rating.domains import anchor_embeddings
+    from curation.rating.rater import RaterInputs
+    from curation.rating.static_encoder import StaticEncoder
+
+    encoder = StaticEncoder().fit(inputs.views)
+    fast = RaterInputs(inputs.views, inputs.statistics, encoder.embed(inputs.views)[0], anchor_embeddings(encoder))
+    fast.encoder = encoder
+    return fast
 
 
 def quality(inputs, ratings, domains, annotations) -> dict:
@@ -227,20 +257,32 @@ def quality(inputs, ratings, domains, annotations) -> dict:
         "text statistics + gradient boosting": summary(oof(boosted)),
     }
     started = time.perf_counter()
-    metrics = cross_validate(inputs, ratings, domains, languages, RaterSettings())
+    metrics, _ = cross_validate(inputs, ratings, domains, languages, RaterSettings())
     cv_seconds = time.perf_counter() - started
-    rows["this project's rater (stacked)"] = {
-        "overall": metrics["overall_spearman"],
-        "german": metrics["overall_spearman_german"],
-        "other_13": metrics["other_13_mean_spearman"],
-        "within_1_mean": round(float(np.mean([v["within_1"] for v in metrics["criteria"].values()])), 3),
-        "within_1_min": metrics["min_within_1"],
-    }
+    fast_metrics, _ = cross_validate(fast_rater_inputs(inputs), ratings, domains, languages, fast_settings())
+
+    def row(m: dict) -> dict:
+        return {
+            "overall": m["overall_spearman"],
+            "german": m["overall_spearman_german"],
+            "other_13": m["other_13_mean_spearman"],
+            "within_1_mean": round(float(np.mean([v["within_1"] for v in m["criteria"].values()])), 3),
+            "within_1_min": m["min_within_1"],
+        }
+
+    rows["this project's rater (stacked), quality mode"] = row(metrics)
+    rows["this project's rater (stacked), fast mode"] = row(fast_metrics)
     texts = annotations.column("text").to_pylist()
     _, classifier = cross_validate_classifier(
         texts, annotations.column("overall_score").to_numpy(), ClassifierSettings()
     )
-    return {"table": rows, "rater": metrics, "classifier": classifier, "cv_seconds": round(cv_seconds, 1)}
+    return {
+        "table": rows,
+        "rater": metrics,
+        "rater_fast": fast_metrics,
+        "classifier": classifier,
+        "cv_seconds": round(cv_seconds, 1),
+    }
 
 
 def main() -> None:
@@ -250,14 +292,14 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
-    if args.role in ("plain", "ours"):
+    if args.role in ROLES:
         print(json.dumps((plain if args.role == "plain" else ours)(args)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         inputs, ratings, domains, annotations = prepare(work, args.device)
         speed = {}
-        for role in ("plain", "ours"):
+        for role in ROLES:
             child = run_child(
                 [sys.executable, "bench/rating_bench.py", role, "--work", str(work), "--device", args.device]
             )
@@ -268,6 +310,7 @@ def main() -> None:
             speed[role] = result
         quality_figures = None if args.skip_quality else quality(inputs, ratings, domains, annotations)
     speed["ratio_documents_per_s"] = speed["ours"]["documents_per_s"] / speed["plain"]["documents_per_s"]
+    speed["ratio_fast_documents_per_s"] = speed["ours-fast"]["documents_per_s"] / speed["plain"]["documents_per_s"]
     report = {
         "machine": f"{platform.machine()} {platform.processor() or ''} cores={__import__('os').cpu_count()}",
         "speed": speed,
@@ -289,7 +332,7 @@ def markdown(report: dict) -> str:
         "| contender | device | documents/s | tokens/s | tokens | work s | load s |",
         "|---|---|---|---|---|---|---|",
     ]
-    for role in ("plain", "ours"):
+    for role in ROLES:
         r = speed[role]
         lines.append(
             f"| {role} | {r['device']} | {r['documents_per_s']:.1f} | {r['tokens_per_s']:.0f} | {r['tokens']} | "
@@ -300,6 +343,9 @@ def markdown(report: dict) -> str:
         "",
         f"ours / plain documents/s: **{speed['ratio_documents_per_s']:.2f}x** (ours includes lake read "
         f"{o['read_s']:.2f} s, scoring {o['score_s']:.1f} s, lake write {o['write_s']:.2f} s)",
+        f"ours-fast / plain documents/s: **{speed['ratio_fast_documents_per_s']:.2f}x** (lake read "
+        f"{speed['ours-fast']['read_s']:.2f} s, scoring {speed['ours-fast']['score_s']:.1f} s, lake write "
+        f"{speed['ours-fast']['write_s']:.2f} s)",
     ]
     q = report["quality"]
     if q:
@@ -318,20 +364,45 @@ def markdown(report: dict) -> str:
         m = q["rater"]
         lines += [
             "",
-            f"Domain: accuracy {m['domain_accuracy']} (majority {m['baseline_domain_accuracy']}), macro-F1 "
-            f"{m['domain_macro_f1']} (majority {m['baseline_domain_macro_f1']}).",
+            f"Domain, quality mode: accuracy {m['domain_accuracy']} (majority {m['baseline_domain_accuracy']}), "
+            f"macro-F1 {m['domain_macro_f1']} (majority {m['baseline_domain_macro_f1']}); fast mode: accuracy "
+            f"{q['rater_fast']['domain_accuracy']}, macro-F1 {q['rater_fast']['domain_macro_f1']}.",
+            f"Fast mode against quality mode: overall_score Spearman "
+            f"{q['rater_fast']['overall_spearman'] - m['overall_spearman']:+.4f}, domain macro-F1 "
+            f"{q['rater_fast']['domain_macro_f1'] - m['domain_macro_f1']:+.4f}.",
             f"fastText quality classifier: ROC AUC high vs low {q['classifier']['roc_auc_high_vs_low']}, Spearman "
             f"with overall_score {q['classifier']['spearman_with_overall_score']}.",
             "",
-            "| criterion | Spearman | exact | within-1 | mean: exact | mean: within-1 |",
-            "|---|---|---|---|---|---|",
+            "Integer ratings are calibrated (quantile cutpoints fitted on the other folds' out-of-fold scores); "
+            "shares are per score 1..5, in %.",
+            "",
+            "| criterion | Spearman | exact | within-1 | mean: exact | mean: within-1 | annotated shares "
+            "| predicted shares | largest gap (points) |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for c, v in m["criteria"].items():
             lines.append(
                 f"| {c} | {v['spearman']} | {v['exact']} | {v['within_1']} | {v['baseline_exact']} "
-                f"| {v['baseline_within_1']} |"
+                f"| {v['baseline_within_1']} | {_percentages(v['shares_annotated'])} "
+                f"| {_percentages(v['shares_predicted'])} | {v['max_share_gap_points']} |"
             )
+        lines += [
+            "",
+            f"overall_score = 5: {100 * m['overall_five_share_annotated']:.1f}% of the annotations, "
+            f"{100 * m['overall_five_share_predicted']:.1f}% of the cross-validated predictions.",
+            "",
+            "### Domains (quality mode, 5-fold, the domain head; `Other` below the validated threshold)",
+            "",
+            "| domain | precision | recall | F1 | annotated |",
+            "|---|---|---|---|---|",
+        ]
+        for d, v in m["domains"].items():
+            lines.append(f"| {d} | {v['precision']} | {v['recall']} | {v['f1']} | {v['annotated']} |")
     return "\n".join(lines) + "\n"
+
+
+def _percentages(shares: list[float]) -> str:
+    return " / ".join(f"{100 * x:.1f}" for x in shares)
 
 
 if __name__ == "__main__":

@@ -116,9 +116,10 @@ def demo_environment(root: Path) -> dict[str, str]:
 
 def run_demo_in(root: Path, instance: dg.DagsterInstance, skip_jobs: tuple[str, ...] = ()) -> dict:
     """`make demo`'s run over `root` with the definitions' own resources, configured through dg.EnvVar as a
-    deployment would (a quick rater). Returns rows per table, failed jobs, and per asset what its latest
-    materialization shows in the UI (each metadata entry as its Markdown text, or "" where it is not Markdown)."""
-    from support.rating import QUICK
+    deployment would (a quick rater in the fast mode). Returns rows per table, failed jobs, and per asset what its
+    latest materialization shows in the UI (each metadata entry as its Markdown text, or "" where it is not
+    Markdown)."""
+    from support.rating import QUICK_FAST
 
     from orchestration.demo import run_demo
 
@@ -130,7 +131,7 @@ def run_demo_in(root: Path, instance: dg.DagsterInstance, skip_jobs: tuple[str, 
             patch.setenv(name, value)
         from orchestration.definitions import defs
 
-        summary = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK, skip_jobs=skip_jobs)
+        summary = run_demo(defs, instance, lake, landing, rating_ops_config=QUICK_FAST, skip_jobs=skip_jobs)
         metadata = {
             key.to_user_string(): {k: getattr(v, "md_str", "") for k, v in event.asset_materialization.metadata.items()}
             for key in defs.resolve_asset_graph().get_all_asset_keys()

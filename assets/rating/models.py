@@ -5,6 +5,7 @@ import hashlib
 import json
 import time
 from collections import Counter
+from typing import Literal
 
 import dagster as dg
 import numpy as np
@@ -27,26 +28,36 @@ class RaterModelConfig(dg.Config):
     mlp_epochs: int = Field(default=60, description="Epochs of the torch heads")
     mlp_seeds: int = Field(default=3, description="Torch heads averaged (different seeds)")
     gbm_iterations: int = Field(default=200, description="Boosting rounds per criterion")
-    window_tokens: int = Field(default=128, description="MiniLM head and tail window, tokens (scoring uses the same)")
+    window_tokens: int = Field(default=256, description="MiniLM window covering the view, tokens (scoring the same)")
     max_annotations: int = Field(default=0, description="Train on this many annotations (0: all), for quick runs")
     device: str = Field(default="auto", description="Embedding device: auto (CUDA if present), cpu, cuda")
+    mode: Literal["quality", "fast"] = Field(
+        default="quality",
+        description="quality: MiniLM chunk-mean embeddings; fast: static MiniLM token embeddings, no transformer "
+        "pass (several times faster on a CPU, a little less accurate: bench/results/rating.md)",
+    )
     retrain: bool = Field(default=False, description="Train again even if this version is already in the store")
 
 
-def _rater_inputs(table: pa.Table, device: str, window_tokens: int):
+def _rater_inputs(table: pa.Table, device: str, window_tokens: int, mode: str):
     from curation.documents.langid import identify
     from curation.rating.criteria import annotator_view
+    from curation.rating.domains import anchor_embeddings
     from curation.rating.encoder import SentenceEncoder
     from curation.rating.features import statistics_matrix
     from curation.rating.rater import RaterInputs
+    from curation.rating.static_encoder import StaticEncoder
 
     texts = table.column("text").to_pylist()
     languages, scores = identify(texts)
     statistics = statistics_matrix(texts, table.column("full_chars").to_pylist(), languages, scores)
     views = [annotator_view(t) for t in texts]
-    encoder = SentenceEncoder(device=device, window_tokens=window_tokens)
+    if mode == "fast":
+        encoder = StaticEncoder(window_tokens=window_tokens).fit(views)
+    else:
+        encoder = SentenceEncoder(device=device, window_tokens=window_tokens)
     embeddings, _ = encoder.embed(views)
-    return RaterInputs(views, statistics, embeddings), encoder
+    return RaterInputs(views, statistics, embeddings, anchor_embeddings(encoder)), encoder
 
 
 @dg.asset(
@@ -60,9 +71,10 @@ def _rater_inputs(table: pa.Table, device: str, window_tokens: int):
 def rater_model(
     context: dg.AssetExecutionContext, config: RaterModelConfig, lake: LakeResource, models: ModelStoreResource
 ) -> dg.MaterializeResult:
+    from curation.rating.calibration import fit_cutpoints
     from curation.rating.encoder import MODEL_NAME
     from curation.rating.features import FEATURE_NAMES
-    from curation.rating.rater import RaterSettings, cross_validate, rater_version, train_rater
+    from curation.rating.rater import DOMAIN_C, RaterSettings, cross_validate, rater_version, train_rater
 
     table = read_annotations(lake.lake(), config.max_annotations)
     if table.num_rows < 2 * config.folds:
@@ -74,6 +86,8 @@ def rater_model(
         mlp_seeds=config.mlp_seeds,
         gbm_iterations=config.gbm_iterations,
         window_tokens=config.window_tokens,
+        domain_c=DOMAIN_C[config.mode],
+        mode=config.mode,
     )
     version = rater_version(annotation_digest(table), settings, FEATURE_NAMES, MODEL_NAME)
     store = models.store()
@@ -83,13 +97,15 @@ def rater_model(
         context.log.info(f"rater {version} is already in the model store: reused, not retrained")
         path, device, featurized = store.folder("rater", version), "-", 0.0
     else:
-        inputs, encoder = _rater_inputs(table, config.device, config.window_tokens)
+        inputs, encoder = _rater_inputs(table, config.device, config.window_tokens, config.mode)
         featurized = time.perf_counter() - started
         ratings = np.stack([table.column(c).to_numpy() for c in CRITERIA], axis=1).astype(np.int64)
         domains = np.asarray([DOMAINS.index(d) for d in table.column("domain").to_pylist()])
         languages = table.column("language").to_pylist()
-        metrics = cross_validate(inputs, ratings, domains, languages, settings)
+        metrics, held_out = cross_validate(inputs, ratings, domains, languages, settings)
         rater = train_rater(inputs, ratings, domains, settings)
+        rater.cutpoints = fit_cutpoints(held_out, ratings)
+        rater.encoder = encoder if config.mode == "fast" else None
         rater.version, rater.metrics = version, metrics
         path, device = store.save_rater(rater, metrics), encoder.resolved_device
     register_model(lake.lake(), "rater", version, path, table.num_rows, metrics)
@@ -97,6 +113,7 @@ def rater_model(
         metadata={
             "dagster/row_count": table.num_rows,
             "version": version,
+            "mode": config.mode,
             "reused": device == "-",
             "path": dg.MetadataValue.path(str(path)),
             "annotations": table.num_rows,
@@ -105,16 +122,31 @@ def rater_model(
             "overall_spearman_german": metrics["overall_spearman_german"],
             "other_13_mean_spearman": metrics["other_13_mean_spearman"],
             "min_within_1": metrics["min_within_1"],
+            "max_share_gap_points": metrics["max_share_gap_points"],
+            "overall_five_share_annotated": metrics["overall_five_share_annotated"],
+            "overall_five_share_predicted": metrics["overall_five_share_predicted"],
             "domain_accuracy": metrics["domain_accuracy"],
             "domain_macro_f1": metrics["domain_macro_f1"],
             "baseline_domain_accuracy": metrics["baseline_domain_accuracy"],
             "baseline_domain_macro_f1": metrics["baseline_domain_macro_f1"],
             "criteria": markdown_table(
-                ["criterion", "spearman", "exact", "within-1", "mean: exact", "mean: within-1"],
+                ["criterion", "spearman", "exact", "within-1", "mean: exact", "mean: within-1", "share gap (points)"],
                 [
-                    (c, v["spearman"], v["exact"], v["within_1"], v["baseline_exact"], v["baseline_within_1"])
+                    (
+                        c,
+                        v["spearman"],
+                        v["exact"],
+                        v["within_1"],
+                        v["baseline_exact"],
+                        v["baseline_within_1"],
+                        v["max_share_gap_points"],
+                    )
                     for c, v in metrics["criteria"].items()
                 ],
+            ),
+            "domains": markdown_table(
+                ["domain", "precision", "recall", "F1", "annotated"],
+                [(d, v["precision"], v["recall"], v["f1"], v["annotated"]) for d, v in metrics["domains"].items()],
             ),
             "embedding_device": device,
             "featurize_seconds": round(featurized, 1),

@@ -4,10 +4,11 @@ Three views of a document, stacked:
 1. character 2-4-gram TF-IDF -> ridge (language-agnostic: most annotated text is German, MiniLM is English),
    predicting the 14 ratings and the 15 domains; its out-of-fold predictions feed the next level;
 2. a multi-task torch head (one hidden layer, 14 regression outputs + 15-way domain softmax, an ensemble of
-   seeds) over text statistics, the MiniLM head/tail embedding and the TF-IDF predictions;
+   seeds) over text statistics, the MiniLM chunk-mean embedding and the TF-IDF predictions;
 3. gradient-boosted trees per criterion over text statistics and the TF-IDF predictions.
-Ratings are the mean of 2 and 3; the domain comes from 2. Every number reported about it is k-fold
-cross-validated with the whole stack refit inside each fold.
+Expected ratings are the mean of 2 and 3, mapped to integers by quantile cutpoints fitted on out-of-fold
+predictions (`calibration`); the domain comes from its own head (`domains.DomainHead`). Every number reported
+about it is k-fold cross-validated with the whole stack refit inside each fold.
 """
 
 import hashlib
@@ -16,9 +17,15 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from curation.rating.calibration import calibrated, fit_cutpoints, shares
 from curation.rating.criteria import CRITERIA, DOMAINS, RATING_MAX, RATING_MIN
+from curation.rating.domains import DomainHead, macro_f1
 
-FORMAT = "dataman-rater-v1"
+FORMAT = "dataman-rater-v2"
+
+
+MODES = ("quality", "fast")
+DOMAIN_C = {"quality": 10.0, "fast": 30.0}  # measured on the 800 annotations (bench/results/rating.md)
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,15 @@ class RaterSettings:
     gbm_iterations: int = 200
     tfidf_alpha: float = 3.0
     tfidf_max_features: int = 100_000
-    window_tokens: int = 128  # MiniLM head and tail windows: training and scoring embed the same way
+    window_tokens: int = 256  # MiniLM windows covering the view: training and scoring embed the same way
+    domain_c: float = 10.0
+    domain_anchor_weight: float = 3.0
     seed: int = 0
+    mode: str = "quality"  # quality: MiniLM chunk-mean embeddings; fast: static token embeddings (static_encoder)
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"rater mode {self.mode!r} is not one of {', '.join(MODES)}")
 
 
 @dataclass
@@ -42,9 +56,10 @@ class RaterInputs:
     views: list[str]
     statistics: np.ndarray  # N x len(features.FEATURE_NAMES)
     embeddings: np.ndarray  # N x 384
+    anchors: np.ndarray | None = None  # 15 x 384: embeddings of domains.DESCRIPTIONS (needed to train)
 
     def take(self, rows: np.ndarray) -> "RaterInputs":
-        return RaterInputs([self.views[i] for i in rows], self.statistics[rows], self.embeddings[rows])
+        return RaterInputs([self.views[i] for i in rows], self.statistics[rows], self.embeddings[rows], self.anchors)
 
 
 def _targets(ratings: np.ndarray, domains: np.ndarray) -> np.ndarray:
@@ -89,8 +104,18 @@ class Rater:
     rating_mean: np.ndarray
     rating_scale: np.ndarray
     n_inputs: int
+    domain_head: DomainHead
+    cutpoints: np.ndarray | None = None  # 14 x 4, from calibration.fit_cutpoints; None: rounded
+    encoder: object = None  # the fast mode's fitted StaticEncoder; None: the quality mode's SentenceEncoder
     version: str = ""
     metrics: dict = field(default_factory=dict)
+
+    def ratings(self, expected: np.ndarray) -> np.ndarray:
+        """Integer ratings of expected ones: calibrated where the rater has cutpoints, rounded otherwise."""
+        return rounded(expected) if self.cutpoints is None else calibrated(expected, self.cutpoints)
+
+    def domain_labels(self, probabilities: np.ndarray) -> np.ndarray:
+        return self.domain_head.labels(probabilities)
 
     def _level2(self, inputs: RaterInputs) -> tuple[np.ndarray, np.ndarray]:
         text = self.text_model.predict(inputs.views)
@@ -102,7 +127,7 @@ class Rater:
 
         tabular, embeddings = self._level2(inputs)
         x = torch.tensor(np.hstack([self.scaler.transform(tabular), embeddings]), dtype=torch.float32)
-        ratings, logits = [], []
+        ratings = []
         with torch.inference_mode():
             for state in self.mlp_states:
                 net = _mlp(self.n_inputs, self.settings.mlp_hidden)
@@ -110,17 +135,10 @@ class Rater:
                 net.eval()
                 out = net(x).numpy()
                 ratings.append(out[:, : len(CRITERIA)] * self.rating_scale + self.rating_mean)
-                logits.append(out[:, len(CRITERIA) :])
         mlp = np.mean(ratings, axis=0)
         gbm = np.stack([model.predict(tabular) for model in self.gbms], axis=1)
         expected = np.clip((mlp + gbm) / 2, RATING_MIN, RATING_MAX)
-        probabilities = np.mean([_softmax(z) for z in logits], axis=0)
-        return expected, probabilities
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+        return expected, self.domain_head.probabilities(inputs.embeddings)
 
 
 def _mlp(n_inputs: int, hidden: int):
@@ -183,7 +201,11 @@ def train_rater(inputs: RaterInputs, ratings: np.ndarray, domains: np.ndarray, s
         ).fit(tabular, ratings[:, j])
         for j in range(len(CRITERIA))
     ]
-    return Rater(settings, text_model, scaler, states, gbms, mean, scale, int(x.shape[1]))
+    if inputs.anchors is None:
+        raise ValueError("training the domain head needs the embeddings of domains.DESCRIPTIONS (RaterInputs.anchors)")
+    head = DomainHead(inputs.anchors, settings.domain_c, settings.domain_anchor_weight)
+    head.fit(inputs.embeddings, domains, list(_folds(n, settings.inner_folds, settings.seed + 2)))
+    return Rater(settings, text_model, scaler, states, gbms, mean, scale, int(x.shape[1]), head)
 
 
 def rounded(expected: np.ndarray) -> np.ndarray:
@@ -200,19 +222,22 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 def evaluation(
     expected: np.ndarray,
-    probabilities: np.ndarray,
+    predicted: np.ndarray,
+    guessed: np.ndarray,
     ratings: np.ndarray,
     domains: np.ndarray,
     languages: list[str],
     baseline_means: np.ndarray,
     baseline_domains: np.ndarray,
 ) -> dict:
-    """Per criterion: Spearman, exact and within-1 accuracy, each beside predict-the-(training)-mean; domain
-    accuracy and macro-F1 beside the (training) majority domain; overall_score on German documents."""
-    from sklearn.metrics import f1_score
+    """Per criterion: Spearman of the expected score, exact and within-1 accuracy of the (calibrated) integer
+    rating, each beside predict-the-(training)-mean, and the shares of each score predicted beside annotated;
+    domain accuracy and macro-F1 beside the (training) majority domain, with precision and recall per domain;
+    overall_score on German documents."""
+    from sklearn.metrics import precision_recall_fscore_support
 
-    predicted = rounded(expected)
     base = rounded(baseline_means)
+    annotated_shares, predicted_shares = shares(ratings), shares(predicted)
     criteria = {}
     for j, name in enumerate(CRITERIA):
         criteria[name] = {
@@ -222,12 +247,14 @@ def evaluation(
             "baseline_spearman": 0.0,
             "baseline_exact": round(float(np.mean(base[:, j] == ratings[:, j])), 4),
             "baseline_within_1": round(float(np.mean(np.abs(base[:, j] - ratings[:, j]) <= 1)), 4),
+            "shares_annotated": [round(float(v), 4) for v in annotated_shares[j]],
+            "shares_predicted": [round(float(v), 4) for v in predicted_shares[j]],
+            "max_share_gap_points": round(float(100 * np.abs(annotated_shares[j] - predicted_shares[j]).max()), 2),
         }
     german = np.asarray([lang == "de" for lang in languages])
     overall = CRITERIA.index("overall_score")
-    guessed = probabilities.argmax(axis=1)
-    labels = list(range(len(DOMAINS)))
     present = sorted(set(domains.tolist()))
+    precision, recall, f1, support = precision_recall_fscore_support(domains, guessed, labels=present, zero_division=0)
     return {
         "documents": len(ratings),
         "criteria": criteria,
@@ -236,33 +263,51 @@ def evaluation(
         "german_documents": int(german.sum()),
         "other_13_mean_spearman": round(float(np.mean([criteria[c]["spearman"] for c in CRITERIA[:-1]])), 4),
         "min_within_1": min(v["within_1"] for v in criteria.values()),
+        "max_share_gap_points": max(v["max_share_gap_points"] for v in criteria.values()),
+        "overall_five_share_annotated": criteria["overall_score"]["shares_annotated"][-1],
+        "overall_five_share_predicted": criteria["overall_score"]["shares_predicted"][-1],
         "domain_accuracy": round(float(np.mean(guessed == domains)), 4),
-        "domain_macro_f1": round(float(f1_score(domains, guessed, labels=present, average="macro")), 4),
+        "domain_macro_f1": round(macro_f1(domains, guessed), 4),
         "baseline_domain_accuracy": round(float(np.mean(baseline_domains == domains)), 4),
-        "baseline_domain_macro_f1": round(
-            float(f1_score(domains, baseline_domains, labels=present, average="macro", zero_division=0)), 4
-        ),
-        "domain_labels_evaluated": len(labels),
+        "baseline_domain_macro_f1": round(macro_f1(domains, baseline_domains), 4),
+        "domains": {
+            DOMAINS[d]: {
+                "precision": round(float(p), 4),
+                "recall": round(float(r), 4),
+                "f1": round(float(f), 4),
+                "annotated": int(n),
+            }
+            for d, p, r, f, n in zip(present, precision, recall, f1, support, strict=True)
+        },
+        "domain_labels_evaluated": len(present),
     }
 
 
 def cross_validate(
     inputs: RaterInputs, ratings: np.ndarray, domains: np.ndarray, languages: list[str], settings: RaterSettings
-) -> dict:
-    """k-fold estimates of everything `evaluation` reports, the stack refit on each fold's training part."""
+) -> tuple[dict, np.ndarray]:
+    """k-fold estimates of everything `evaluation` reports, the stack refit on each fold's training part, and
+    the out-of-fold expected ratings (what the final rater's cutpoints are fitted on). A fold's integer ratings
+    use cutpoints fitted on the other folds' out-of-fold scores, so calibration is judged on unseen documents."""
     n = len(ratings)
     expected = np.zeros(ratings.shape, dtype=np.float64)
-    probabilities = np.zeros((n, len(DOMAINS)))
+    guessed = np.zeros(n, dtype=np.int64)
     base_means = np.zeros(ratings.shape, dtype=np.float64)
     base_domains = np.zeros(n, dtype=np.int64)
-    for train_rows, test_rows in _folds(n, settings.folds, settings.seed):
+    folds = list(_folds(n, settings.folds, settings.seed))
+    for train_rows, test_rows in folds:
         rater = train_rater(inputs.take(train_rows), ratings[train_rows], domains[train_rows], settings)
-        expected[test_rows], probabilities[test_rows] = rater.predict(inputs.take(test_rows))
+        expected[test_rows], probabilities = rater.predict(inputs.take(test_rows))
+        guessed[test_rows] = rater.domain_labels(probabilities)
         base_means[test_rows] = ratings[train_rows].mean(axis=0)
         base_domains[test_rows] = np.bincount(domains[train_rows], minlength=len(DOMAINS)).argmax()
-    metrics = evaluation(expected, probabilities, ratings, domains, languages, base_means, base_domains)
+    predicted = np.zeros(ratings.shape, dtype=np.int8)
+    for train_rows, test_rows in folds:
+        cuts = fit_cutpoints(expected[train_rows], ratings[train_rows])
+        predicted[test_rows] = calibrated(expected[test_rows], cuts)
+    metrics = evaluation(expected, predicted, guessed, ratings, domains, languages, base_means, base_domains)
     metrics["folds"] = settings.folds
-    return metrics
+    return metrics, expected
 
 
 def rater_version(annotation_digest: str, settings: RaterSettings, feature_names: tuple, encoder: dict) -> str:

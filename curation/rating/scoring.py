@@ -13,7 +13,7 @@ from curation.rating.criteria import CRITERIA, DOMAINS, annotator_view
 from curation.rating.encoder import SentenceEncoder
 from curation.rating.features import statistics_matrix
 from curation.rating.quality_classifier import high_quality_probability
-from curation.rating.rater import Rater, RaterInputs, rounded
+from curation.rating.rater import Rater, RaterInputs
 
 INPUT_COLUMNS = ("doc_id", "text", "language", "language_score")
 SCHEMA = QUALITY_RATINGS.schema
@@ -28,6 +28,8 @@ class Scorer:
     tokens_embedded: int = 0
 
     def __post_init__(self):
+        if getattr(self.rater, "encoder", None) is not None:  # fast mode: the static encoder fitted with the rater
+            self.encoder = self.rater.encoder
         self.encoder.window_tokens = self.rater.settings.window_tokens  # embed exactly as in training
 
     def __call__(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
@@ -53,8 +55,8 @@ class Scorer:
         embeddings, tokens = self.encoder.embed(views)
         self.tokens_embedded += tokens
         expected, probabilities = self.rater.predict(RaterInputs(views, statistics, embeddings))
-        ratings = rounded(expected)
-        best = probabilities.argmax(axis=1)
+        ratings = self.rater.ratings(expected)
+        best = self.rater.domain_labels(probabilities)
         n = batch.num_rows
         arrays = {
             "doc_id": pa.array(columns["doc_id"], pa.string()),

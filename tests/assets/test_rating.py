@@ -21,6 +21,7 @@ from assets.resources import AnnotationsResource, ComputeResource, LakeResource,
 from curation.lake import tables
 from curation.rating import scoring
 from curation.rating.criteria import CRITERIA, DOMAINS
+from curation.rating.encoder import SentenceEncoder
 from curation.rating.input import rating_input_sql
 from curation.rating.registry import current_versions
 from curation.recipes import load_all
@@ -156,6 +157,8 @@ def test_the_rater_reports_cross_validated_metrics_beside_baselines(rated_lake):
     assert metadata["domain_accuracy"].value >= metadata["baseline_domain_accuracy"].value - 0.1
     table = metadata["criteria"].value
     assert all(c in table for c in CRITERIA)
+    assert "Other" in metadata["domains"].value  # precision and recall per domain
+    assert "share gap (points)" in table  # calibration against the annotations' shares (unit tests: the method)
     classifier = [
         e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "quality_classifier"
     ]
@@ -199,6 +202,36 @@ def test_rerunning_reuses_the_stored_model_and_scores_only_new_documents(own_rat
     ]
     assert event.materialization.metadata["scored_this_run"].value == 0
     assert read_table(lake, "SELECT count(*) AS n FROM quality_ratings").column("n")[0].as_py() == documents
+
+
+def test_the_fast_mode_is_a_new_rater_version_that_scores_without_a_transformer(own_rated_lake, monkeypatch):
+    lake, resources, _, documents = own_rated_lake
+    before = current_versions(lake.lake())["rater"]
+
+    def no_transformer(*_args, **_kwargs):
+        raise AssertionError("the fast mode ran the sentence transformer")
+
+    monkeypatch.setattr(SentenceEncoder, "embed", no_transformer)
+    fast = {models.RATER_MODEL: {"config": {**QUICK[models.RATER_MODEL]["config"], "mode": "fast"}}}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [models.rater_model, scoring_assets.rating_input_asset(RECIPES), scoring_assets.quality_ratings],
+            instance=instance,
+            resources=resources,
+            run_config={"ops": fast},
+        )
+    assert result.success
+    [trained] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "rater_model"]
+    metadata = trained.materialization.metadata
+    version = metadata["version"].value
+    assert version != before and metadata["mode"].value == "fast"
+    assert metadata["overall_spearman"].value > 0.4
+    # the stored fast rater holds its idf, not the embedding table (that reloads from the installed package)
+    assert (Path(metadata["path"].value) / "rater.joblib").stat().st_size < 20_000_000  # the table: 47 MB
+    ratings = read_table(lake, "SELECT * FROM quality_ratings")
+    assert ratings.num_rows == documents and set(ratings.column("rater_version").to_pylist()) == {version}
+    assert all(1 <= r <= 5 for r in ratings.column("overall_score").to_pylist())
+    assert set(ratings.column("domain").to_pylist()) <= set(DOMAINS)
 
 
 def test_a_failing_input_expectation_stops_scoring(own_rated_lake, monkeypatch):

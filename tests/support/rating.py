@@ -20,6 +20,9 @@ QUICK = {
     },
     "quality_classifier": {"config": {"max_annotations": 80, "folds": 2}},
 }
+# The demo's rater in tests: quick and in the fast mode (no transformer pass over the 782 documents; the quality
+# mode's scoring is exercised by tests/assets/test_rating.py).
+QUICK_FAST = {**QUICK, "rater_model": {"config": {**QUICK["rater_model"]["config"], "mode": "fast"}}}
 
 
 def annotation_rows(n: int) -> list[dict]:
