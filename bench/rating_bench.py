@@ -3,6 +3,8 @@ and a plain sentence-transformers `encode` loop, in one run.
 
     .venv/bin/python bench/rating_bench.py [--skip-quality] [--device auto|cpu|cuda]
 
+`--skip-quality` measures speed only and keeps the quality figures last written to bench/results/rating.json.
+
 Quality (5-fold cross-validation on the 800 annotations of data/annotations/, folds shuffled with seed 0):
 - predict the training mean; MiniLM head embedding (first 256 tokens) + ridge; text statistics + gradient
   boosting; this project's rater (`rater.cross_validate`, the whole stack refit in every fold); the fastText
@@ -309,6 +311,8 @@ def main() -> None:
             result["tokens_per_s"] = result["tokens"] / result["work_s"]
             speed[role] = result
         quality_figures = None if args.skip_quality else quality(inputs, ratings, domains, annotations)
+    if quality_figures is None and (RESULTS / "rating.json").is_file():  # keep the last recorded quality figures
+        quality_figures = json.loads((RESULTS / "rating.json").read_text()).get("quality")
     speed["ratio_documents_per_s"] = speed["ours"]["documents_per_s"] / speed["plain"]["documents_per_s"]
     speed["ratio_fast_documents_per_s"] = speed["ours-fast"]["documents_per_s"] / speed["plain"]["documents_per_s"]
     report = {

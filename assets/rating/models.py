@@ -29,6 +29,9 @@ class RaterModelConfig(dg.Config):
     mlp_seeds: int = Field(default=3, description="Torch heads averaged (different seeds)")
     gbm_iterations: int = Field(default=200, description="Boosting rounds per criterion")
     window_tokens: int = Field(default=256, description="MiniLM window covering the view, tokens (scoring the same)")
+    max_windows: int = Field(
+        default=0, description="Windows per document (0: all; n: the first n-1 and the last), a cap on the cost"
+    )
     max_annotations: int = Field(default=0, description="Train on this many annotations (0: all), for quick runs")
     device: str = Field(default="auto", description="Embedding device: auto (CUDA if present), cpu, cuda")
     mode: Literal["quality", "fast"] = Field(
@@ -39,7 +42,7 @@ class RaterModelConfig(dg.Config):
     retrain: bool = Field(default=False, description="Train again even if this version is already in the store")
 
 
-def _rater_inputs(table: pa.Table, device: str, window_tokens: int, mode: str):
+def _rater_inputs(table: pa.Table, device: str, window_tokens: int, max_windows: int, mode: str):
     from curation.documents.langid import identify
     from curation.rating.criteria import annotator_view
     from curation.rating.domains import anchor_embeddings
@@ -55,7 +58,7 @@ def _rater_inputs(table: pa.Table, device: str, window_tokens: int, mode: str):
     if mode == "fast":
         encoder = StaticEncoder(window_tokens=window_tokens).fit(views)
     else:
-        encoder = SentenceEncoder(device=device, window_tokens=window_tokens)
+        encoder = SentenceEncoder(device=device, window_tokens=window_tokens, max_windows=max_windows)
     embeddings, _ = encoder.embed(views)
     return RaterInputs(views, statistics, embeddings, anchor_embeddings(encoder)), encoder
 
@@ -86,6 +89,7 @@ def rater_model(
         mlp_seeds=config.mlp_seeds,
         gbm_iterations=config.gbm_iterations,
         window_tokens=config.window_tokens,
+        max_windows=config.max_windows,
         domain_c=DOMAIN_C[config.mode],
         mode=config.mode,
     )
@@ -97,7 +101,7 @@ def rater_model(
         context.log.info(f"rater {version} is already in the model store: reused, not retrained")
         path, device, featurized = store.folder("rater", version), "-", 0.0
     else:
-        inputs, encoder = _rater_inputs(table, config.device, config.window_tokens, config.mode)
+        inputs, encoder = _rater_inputs(table, config.device, config.window_tokens, config.max_windows, config.mode)
         featurized = time.perf_counter() - started
         ratings = np.stack([table.column(c).to_numpy() for c in CRITERIA], axis=1).astype(np.int64)
         domains = np.asarray([DOMAINS.index(d) for d in table.column("domain").to_pylist()])

@@ -29,17 +29,22 @@ def pick_device(requested: str = "auto") -> str:
     return requested
 
 
-def windows_of(ids: list[int], window: int) -> list[list[int]]:
-    """Consecutive windows of `window` tokens covering the text (the last may be shorter; no token twice)."""
+def windows_of(ids: list[int], window: int, max_windows: int = 0) -> list[list[int]]:
+    """Consecutive windows of `window` tokens covering the text (the last may be shorter; no token twice). With
+    `max_windows` > 0 a longer text keeps its first `max_windows - 1` windows and its last: a cap on the cost."""
     if len(ids) <= window:
         return [ids]
-    return [ids[start : start + window] for start in range(0, len(ids), window)]
+    windows = [ids[start : start + window] for start in range(0, len(ids), window)]
+    if 0 < max_windows < len(windows):
+        windows = windows[: max_windows - 1] + windows[-1:] if max_windows > 1 else windows[:1]
+    return windows
 
 
 @dataclass
 class SentenceEncoder:
     device: str = "auto"
     window_tokens: int = 256
+    max_windows: int = 0  # 0: every window of the text
     batch_size: int = 0  # 0: 32 windows per batch on the CPU, 256 on a GPU
 
     @cached_property
@@ -67,7 +72,7 @@ class SentenceEncoder:
         encoded = tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
         windows, owners = [], []
         for i, ids in enumerate(encoded):
-            for w in windows_of(ids, self.window_tokens):
+            for w in windows_of(ids, self.window_tokens, self.max_windows):
                 windows.append([tokenizer.cls_token_id, *w, tokenizer.sep_token_id])
                 owners.append(i)
         return windows, np.asarray(owners, dtype=np.int64)

@@ -39,6 +39,7 @@ class RaterSettings:
     tfidf_alpha: float = 3.0
     tfidf_max_features: int = 100_000
     window_tokens: int = 256  # MiniLM windows covering the view: training and scoring embed the same way
+    max_windows: int = 0  # 0: all windows of the view; n: the first n-1 and the last (cheaper, for quick runs)
     domain_c: float = 10.0
     domain_anchor_weight: float = 3.0
     seed: int = 0

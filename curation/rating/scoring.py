@@ -31,6 +31,7 @@ class Scorer:
         if getattr(self.rater, "encoder", None) is not None:  # fast mode: the static encoder fitted with the rater
             self.encoder = self.rater.encoder
         self.encoder.window_tokens = self.rater.settings.window_tokens  # embed exactly as in training
+        self.encoder.max_windows = getattr(self.rater.settings, "max_windows", 0)
 
     def __call__(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
         return self.score(batch)

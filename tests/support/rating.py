@@ -16,6 +16,7 @@ QUICK = {
             "mlp_seeds": 1,
             "gbm_iterations": 40,
             "window_tokens": 32,
+            "max_windows": 2,
         }
     },
     "quality_classifier": {"config": {"max_annotations": 80, "folds": 2}},
