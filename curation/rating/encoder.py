@@ -31,12 +31,13 @@ def pick_device(requested: str = "auto") -> str:
 
 def windows_of(ids: list[int], window: int, max_windows: int = 0) -> list[list[int]]:
     """Consecutive windows of `window` tokens covering the text (the last may be shorter; no token twice). With
-    `max_windows` > 0 a longer text keeps its first `max_windows - 1` windows and its last: a cap on the cost."""
+    `max_windows` > 0 a longer text keeps its first `max_windows - 1` windows and its last `window` tokens: a cap
+    on the cost (head and tail, as the annotator's view)."""
     if len(ids) <= window:
         return [ids]
     windows = [ids[start : start + window] for start in range(0, len(ids), window)]
     if 0 < max_windows < len(windows):
-        windows = windows[: max_windows - 1] + windows[-1:] if max_windows > 1 else windows[:1]
+        windows = windows[: max_windows - 1] + [ids[-window:]] if max_windows > 1 else windows[:1]
     return windows
 
 
