@@ -8,9 +8,9 @@ Contenders, each in its own process so CPU time is counted per contender (user +
   -> Gopher repetition -> Gopher quality -> C4 (no terminal-punctuation rule) -> FineWeb quality -> JsonlWriter),
   one worker, in the scratch venv that holds datatrove (never a project dependency).
 - ours (quality | fast extractor): the product path as Dagster runs it: `ingest_crawl_file` -> `documents` ->
-  `quality_signals` -> `filtered_documents/fineweb` and `/multilingual` (views) into a fresh DuckLake, every
-  measurement stored. The reference script's LanguageFilter allows every language: compare its kept count with
-  `multilingual`'s.
+  `quality_signals` -> `filtered_documents/fineweb` and `/any_language` (views; bench/recipes/any_language.yaml)
+  into a fresh DuckLake, every measurement stored. The reference script's LanguageFilter allows every language:
+  compare its kept count with `any_language`'s.
 
 Throughput = HTML response records in the file / CPU seconds of the contender (per core), and / wall seconds;
 "marginal" takes out what a run costs before its first page by also running each contender on the bundled
@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = ROOT.parent / "shared" / "data" / "crawl" / "sample-pages-990.warc.gz"
 SMALL_INPUT = ROOT / "data" / "samples" / "sample-pages-60.warc.gz"  # 60 pages of the same sample: fixed costs
 DATATROVE_SCRIPT = ROOT.parent / "shared" / "bench" / "datatrove_fineweb.py"
-RECIPES = ("fineweb", "multilingual")  # English only, and any language as the reference script runs it
+# English only, and any language as the reference script runs it
+RECIPES = (ROOT / "recipes" / "filters" / "fineweb.yaml", ROOT / "bench" / "recipes" / "any_language.yaml")
 
 
 def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
@@ -42,7 +43,7 @@ def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
     import dagster as dg
 
     from assets.documents.assets import documents
-    from assets.filtered.assets import FILTER_RECIPES_DIR, filtered_documents_asset
+    from assets.filtered.assets import filtered_documents_asset
     from assets.ingestion.assets import ingest_crawl_file
     from assets.partitions import CRAWL_FILES
     from assets.resources import ComputeResource, LakeResource, LandingResource
@@ -70,12 +71,12 @@ def run_ours(warc: Path, extractor: str, workdir: Path) -> dict:
             partition_key=warc.name,
             run_config={**quiet, "ops": {"documents": {"config": {"extractor": extractor}}}},
         )
-        recipes = [filtered_documents_asset(load_recipe(FILTER_RECIPES_DIR / f"{n}.yaml")) for n in RECIPES]
+        recipes = [filtered_documents_asset(load_recipe(path)) for path in RECIPES]
         dg.materialize(recipes, instance=instance, resources=resources, run_config=quiet)
     with lake.lake().connect(read_only=True) as con:
         pages, docs, kept, kept_any = con.execute(
             "SELECT (SELECT count(*) FROM raw_pages), (SELECT count(*) FROM documents), "
-            "(SELECT count(*) FROM filtered_documents.fineweb), (SELECT count(*) FROM filtered_documents.multilingual)"
+            "(SELECT count(*) FROM filtered_documents.fineweb), (SELECT count(*) FROM filtered_documents.any_language)"
         ).fetchone()
     return {"pages": pages, "documents": docs, "kept_english": kept, "kept_any_language": kept_any}
 

@@ -4,6 +4,7 @@ Each folder's tests carry its marker, so `pytest -m unit` runs one tier."""
 
 import fcntl
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,12 +22,31 @@ RERUN_TEST = "test_a_second_demo_run_replaces_partitions_and_never_doubles_rows"
 
 
 def worker_group(nodeid: str) -> str:
-    """Under `make test` (two pytest-xdist workers) tests of one group run on one worker: the demo's readers
-    together, the demo rerun on its own, every other module whole (its module fixtures are built once)."""
-    path = nodeid.split("::")[0]
-    if "/e2e/" in path:
-        return "demo-rerun" if nodeid.endswith(RERUN_TEST) else "demo"
-    return path
+    """Under `make test` (two pytest-xdist workers) the tests of one group run on one worker, so its module
+    fixtures are built once: a module per group, the demo rerun a group of its own."""
+    return "demo-rerun" if nodeid.endswith(RERUN_TEST) else nodeid.split("::")[0]
+
+
+# The order groups are handed out in (xdist gives each worker the next group when it runs low). The demo's first
+# reader comes first, so one worker builds the demo (a file lock: the other would wait) while the other takes the
+# asset tier; then the demo's other readers, the longest first (they find the demo built), then the unit tier's
+# many short modules, which fill in at the end.
+DEMO_BUILDER = "tests/e2e/test_demo.py"
+DEMO_READERS = (  # longest first, as measured with --durations
+    "demo-rerun",
+    "tests/e2e/test_mixture_assets.py",
+    "tests/e2e/test_decontamination_on_the_demo.py",
+    "tests/e2e/test_statistics_marts.py",
+    "tests/e2e/test_output_fixes_on_the_demo.py",
+)
+
+
+def queue_position(group: str) -> tuple[int, int]:
+    if group == DEMO_BUILDER:
+        return (0, 0)
+    if group in DEMO_READERS:
+        return (2, DEMO_READERS.index(group))
+    return (3 if group.startswith("tests/unit/") else 1 if "/e2e/" not in group else 2, len(DEMO_READERS))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -40,16 +60,23 @@ def pytest_xdist_make_scheduler(config, log):
     return ByGroup(config, log)
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (`make test`: two workers on two cores), one OpenMP/BLAS thread per worker process
+    (torch, scikit-learn's boosted trees, numpy). With a thread per core in each worker, OpenMP's spin-waiting
+    threads starve each other: a quick rater's training took 157 s beside another, 32 s with one thread each. Set
+    in the controller before it starts its workers, so they and their subprocesses start with it."""
+    if getattr(config.option, "numprocesses", None):
+        for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(variable, "1")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         tier = Path(item.fspath).parent.name
         if tier in TIERS:
             item.add_marker(getattr(pytest.mark, tier))
 
-    # the demo's readers first (one worker runs the demo while the other takes the rest), its rerun last: the
-    # rerun copies the demo's lake, and queued earlier it waits for the demo (tried: 404 s against 381 s)
-    order = {"demo": 0, "demo-rerun": 2}
-    items.sort(key=lambda item: order.get(worker_group(item.nodeid), 1))
+    items.sort(key=lambda item: queue_position(worker_group(item.nodeid)))
 
 
 @pytest.fixture

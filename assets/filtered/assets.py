@@ -12,11 +12,14 @@ from assets.filtered import GROUP
 from assets.keys import filtered_documents_key
 from assets.metadata import markdown_table
 from assets.resources import LakeResource
+from curation.filters import FINEWEB2
+from curation.filters.language_settings import DEFAULT_KEY
 from curation.filters.recipe import FilterRecipe
 from curation.filters.sql import (
     VIEW_SCHEMA,
     kept_select,
     kept_view,
+    language_settings_rows,
     list_rows,
     verdicts_select,
     verdicts_view,
@@ -56,6 +59,16 @@ def _summary(con, recipe: FilterRecipe) -> dict:
         f"SELECT language, count(*) FROM {view} WHERE kept GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
     ).fetchall()
     signals = con.execute(f"SELECT count(*) FROM {QUALITY_SIGNALS}").fetchone()[0]
+    per_language = {}
+    if set(recipe.filter_names) & {f.name for f in FINEWEB2}:  # which languages' settings judged the documents
+        keys = con.execute(
+            f"SELECT coalesce(language_key, '{DEFAULT_KEY}'), count(*), count(*) FILTER (WHERE kept) FROM {view} "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+        per_language = {
+            "documents_with_default_language_settings": sum(n for key, n, _ in keys if key == DEFAULT_KEY),
+            "language_settings_used": markdown_table(["FineWeb-2 key", "documents", "kept"], keys[:20]),
+        }
     first_drops = {name: sum(n for f, _, n in drops if f == name) for name in recipe.filter_names}
     return {
         "total": total,
@@ -72,6 +85,7 @@ def _summary(con, recipe: FilterRecipe) -> dict:
                 [(name, first_drops[name], n) for name, n in zip(recipe.filter_names, any_rejection, strict=True)],
             ),
             "kept_by_language": markdown_table(["language", "documents"], languages),
+            **per_language,
         },
     }
 
@@ -110,7 +124,13 @@ def filtered_documents_asset(recipe: FilterRecipe) -> dg.AssetsDefinition:
         snapshot = store.replace_partition(
             "recipe",
             recipe.name,
-            {tables.URL_FILTER_LISTS.name: (tables.URL_FILTER_LISTS.schema, [list_rows(recipe, filters)])},
+            {
+                tables.URL_FILTER_LISTS.name: (tables.URL_FILTER_LISTS.schema, [list_rows(recipe, filters)]),
+                tables.FILTER_LANGUAGE_SETTINGS.name: (
+                    tables.FILTER_LANGUAGE_SETTINGS.schema,
+                    [language_settings_rows(recipe, filters)],
+                ),
+            },
             message=f"filter recipe {recipe.name} ({recipe.fingerprint})",
             then=[
                 f"CREATE SCHEMA IF NOT EXISTS {VIEW_SCHEMA}",

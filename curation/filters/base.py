@@ -19,34 +19,43 @@ _OPERATORS = {"<": float.__lt__, ">": float.__gt__, "<=": float.__le__}
 @dataclass(frozen=True)
 class Rule:
     """Reject with `reason` when `measure <op> threshold`; op "missing" fires when the measure is absent (NULL).
-    A NULL measure never fires a comparison: the rule does not apply (e.g. no stop-word list for a language)."""
+    A NULL measure never fires a comparison: the rule does not apply (e.g. no stop-word list for a language).
+    With `setting`, the threshold is the document's language's (a column of the recipe's language settings);
+    a setting of 0 or none turns the rule off for that language, as a falsy threshold does in datatrove."""
 
     reason: str
     measure: str
     op: str
     threshold: float | None = None
+    setting: str | None = None
 
-    def fires(self, measures: dict) -> bool:
+    def fires(self, measures: dict, settings: dict | None = None) -> bool:
         value = measures.get(self.measure)
         if self.op == "missing":
             return value is None
-        return value is not None and _OPERATORS[self.op](float(value), float(self.threshold))
+        limit = self.threshold if self.setting is None else (settings or {}).get(self.setting)
+        if self.setting is not None and not limit:
+            return False
+        return value is not None and _OPERATORS[self.op](float(value), float(limit))
 
-    def sql(self, column: str) -> str:
+    def sql(self, column: str, setting_of: Callable[[str], str] | None = None) -> str:
         if self.op == "missing":
             return f"{column} IS NULL"
-        return f"CAST({column} AS DOUBLE) {self.op} {double_literal(self.threshold)}"
+        if self.setting is None:
+            return f"CAST({column} AS DOUBLE) {self.op} {double_literal(self.threshold)}"
+        limit = setting_of(self.setting)
+        return f"(coalesce({limit}, 0) <> 0 AND CAST({column} AS DOUBLE) {self.op} {limit})"
 
 
-def first_failed(rules: list[Rule], measures: dict) -> str | None:
-    return next((rule.reason for rule in rules if rule.fires(measures)), None)
+def first_failed(rules: list[Rule], measures: dict, settings: dict | None = None) -> str | None:
+    return next((rule.reason for rule in rules if rule.fires(measures, settings)), None)
 
 
-def sql_case(rules: list[Rule], column_of) -> str:
+def sql_case(rules: list[Rule], column_of, setting_of=None) -> str:
     """`CASE WHEN ... THEN 'reason' ... END`: NULL when the document passes."""
     if not rules:
         return "CAST(NULL AS VARCHAR)"
-    whens = " ".join(f"WHEN {rule.sql(column_of(rule.measure))} THEN '{rule.reason}'" for rule in rules)
+    whens = " ".join(f"WHEN {rule.sql(column_of(rule.measure), setting_of)} THEN '{rule.reason}'" for rule in rules)
     return f"CASE {whens} END"
 
 
@@ -76,6 +85,21 @@ class Document:
     def words(self) -> list[str]:
         return split_words(self.text)
 
+    @cached_property
+    def language_key(self) -> str:
+        """FineWeb-2's key for the document's language and script (`deu_Latn`; `default` where it has none)."""
+        from curation.filters.language_settings import key_of
+
+        return key_of(self.language, self.text)
+
+    @cached_property
+    def language_words(self) -> list[str]:
+        """The words as FineWeb-2 splits this language: the same split as `words` where the language is written
+        with spaces, a segmenter where it is not (curation/filters/segmentation.py)."""
+        from curation.filters.segmentation import language_words
+
+        return language_words(self)
+
 
 @dataclass(frozen=True)
 class SqlColumns:
@@ -88,6 +112,7 @@ class SqlColumns:
     list_of: Callable[[str], str]
     host_blocked: str
     url_blocked: str
+    setting: Callable[[str], str] = lambda name: f't."{name}"'  # the document's language's threshold
 
 
 class Filter:
@@ -106,12 +131,16 @@ class Filter:
     def rules(self) -> list[Rule]:
         return []
 
+    def settings_for(self, doc: Document) -> dict | None:
+        """The document's language's thresholds, for rules with a `setting` (None: the filter has none)."""
+        return None
+
     def reason(self, doc: Document, measured: dict) -> str | None:
         """The first rule that fires (a stable reason string), or None: the document passes."""
-        return first_failed(self.rules(), measured)
+        return first_failed(self.rules(), measured, self.settings_for(doc))
 
     def reason_sql(self, sql: SqlColumns) -> str:
-        return sql_case(self.rules(), lambda measure: sql.measure(self.name, measure))
+        return sql_case(self.rules(), lambda measure: sql.measure(self.name, measure), sql.setting)
 
     def judge(self, doc: Document) -> str | None:
         """Measure and decide in one step."""

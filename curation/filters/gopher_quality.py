@@ -23,6 +23,24 @@ STOP_WORDS = {
 }
 
 
+def quality_measures(text: str, words: list[str], stop_words) -> dict[str, float]:
+    """Gopher's quality measurements of a text split into `words`; `stop_words` None: that rule does not apply."""
+    non_symbol = [w for w in words if w.isalpha() or any(ch not in PUNCTUATION_SET for ch in w)]
+    n_words = len(words) or 1
+    lines = text.splitlines() or [""]
+    return {
+        "words": len(non_symbol),
+        "avg_word_length": sum(map(len, non_symbol)) / len(non_symbol) if non_symbol else 0.0,
+        "hash_word_ratio": text.count("#") / n_words,
+        "ellipsis_word_ratio": (text.count("...") + text.count("…")) / n_words,
+        "bullet_lines_ratio": sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines),
+        "end_ellipsis_lines_ratio": sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines),
+        "alpha_words_ratio": sum(w.isalpha() or any(c.isalpha() for c in w) for w in words) / n_words,
+        # None (NULL) where the language has no stop-word list: the rule does not apply
+        "stop_words": len(set(stop_words) & set(words)) if stop_words else None,
+    }
+
+
 @dataclass(frozen=True)
 class GopherQualityFilter(Filter):
     """Remove documents that do not look like prose: length, word length, symbols, bullets, alphabetic words,
@@ -52,22 +70,7 @@ class GopherQualityFilter(Filter):
     min_stop_words: int = threshold(2, 0, 8)
 
     def measure(self, doc: Document) -> dict[str, float]:
-        text, words, language = doc.text, doc.words, doc.language
-        non_symbol = [w for w in words if w.isalpha() or any(ch not in PUNCTUATION_SET for ch in w)]
-        n_words = len(words) or 1
-        lines = text.splitlines() or [""]
-        stop_words = STOP_WORDS.get(language)
-        return {
-            "words": len(non_symbol),
-            "avg_word_length": sum(map(len, non_symbol)) / len(non_symbol) if non_symbol else 0.0,
-            "hash_word_ratio": text.count("#") / n_words,
-            "ellipsis_word_ratio": (text.count("...") + text.count("…")) / n_words,
-            "bullet_lines_ratio": sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines),
-            "end_ellipsis_lines_ratio": sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines),
-            "alpha_words_ratio": sum(w.isalpha() or any(c.isalpha() for c in w) for w in words) / n_words,
-            # None (NULL) where the language has no stop-word list: the rule does not apply
-            "stop_words": len(set(stop_words) & set(words)) if stop_words else None,
-        }
+        return quality_measures(doc.text, doc.words, STOP_WORDS.get(doc.language))
 
     def rules(self) -> list[Rule]:
         return [

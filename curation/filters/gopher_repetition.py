@@ -69,6 +69,34 @@ def _duplicated_ngram_chars(words: list[str], n: int) -> int:
     return repeated
 
 
+def repetition_measures(doc: Document, words: list[str]) -> dict[str, float]:
+    """Line, paragraph and n-gram repetition of the document's text split into `words`; computed once per
+    document and word split (FineWeb-2's filter reads the same split for languages written with spaces)."""
+    cached = doc.shared.get(("repetition", id(words)))
+    if cached is not None:
+        return cached
+    text = doc.text
+    if not text:
+        return {}
+    paragraphs = _PARAGRAPHS.split(text.strip())
+    para_dup, para_chars = _duplicates(paragraphs)
+    lines = _LINES.split(text)
+    line_dup, line_chars = _duplicates(lines)
+    size = len(text)
+    measures = {
+        "dup_para_frac": para_dup / len(paragraphs),
+        "dup_para_char_frac": para_chars / size,
+        "dup_line_frac": line_dup / len(lines),
+        "dup_line_char_frac": line_chars / size,
+    }
+    for n in MEASURED_TOP_N:
+        measures[f"top_{n}_gram_char_frac"] = _top_ngram_chars(words, n) / size
+    for n in MEASURED_DUP_N:
+        measures[f"dup_{n}_gram_char_frac"] = _duplicated_ngram_chars(words, n) / size
+    doc.shared[("repetition", id(words))] = measures
+    return measures
+
+
 @dataclass(frozen=True)
 class GopherRepetitionFilter(Filter):
     """Remove documents with too much repeated content (lines, paragraphs, n-grams)."""
@@ -92,25 +120,7 @@ class GopherRepetitionFilter(Filter):
     )
 
     def measure(self, doc: Document) -> dict[str, float]:
-        text = doc.text
-        if not text:
-            return {}
-        paragraphs = _PARAGRAPHS.split(text.strip())
-        para_dup, para_chars = _duplicates(paragraphs)
-        lines = _LINES.split(text)
-        line_dup, line_chars = _duplicates(lines)
-        size = len(text)
-        measures = {
-            "dup_para_frac": para_dup / len(paragraphs),
-            "dup_para_char_frac": para_chars / size,
-            "dup_line_frac": line_dup / len(lines),
-            "dup_line_char_frac": line_chars / size,
-        }
-        for n in MEASURED_TOP_N:
-            measures[f"top_{n}_gram_char_frac"] = _top_ngram_chars(doc.words, n) / size
-        for n in MEASURED_DUP_N:
-            measures[f"dup_{n}_gram_char_frac"] = _duplicated_ngram_chars(doc.words, n) / size
-        return measures
+        return repetition_measures(doc, doc.words)
 
     def rules(self) -> list[Rule]:
         rules = [Rule("empty", "dup_para_frac", "missing")]

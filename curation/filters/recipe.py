@@ -116,6 +116,31 @@ def _list_files(value, info: pydantic.ValidationInfo):
     return tuple(paths)
 
 
+def _overrides(settings: tuple[str, ...]):
+    """{language key: {setting: number}} -> sorted tuples; keys are FineWeb-2's, settings the filter's own."""
+
+    def check(value):
+        from curation.filters.language_settings import all_keys
+
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a mapping of language keys (e.g. deu_Latn) to settings, got {type_name(value)}")
+        known, out = set(all_keys()), []
+        for key, changes in value.items():
+            if key not in known:
+                raise ValueError(f"{key!r} is not a FineWeb-2 language key (e.g. deu_Latn, cmn_Hani, default)")
+            if not isinstance(changes, dict) or not changes:
+                raise ValueError(f"{key}: expected a mapping of settings ({', '.join(settings)})")
+            for name, number in changes.items():
+                if name not in settings:
+                    raise ValueError(f"{key}.{name}: not a setting of this filter; it has {', '.join(settings)}")
+                if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number < 1e9:
+                    raise ValueError(f"{key}.{name}: expected a number >= 0, got {number!r}")
+            out.append((key, tuple(sorted((n, float(x)) for n, x in changes.items()))))
+        return tuple(sorted(out))
+
+    return AfterValidator(check)
+
+
 def _ngram_size(measured: tuple[int, ...]):
     def check(n):
         if n not in measured:
@@ -134,6 +159,8 @@ def _mapping(value):
 def _annotation(spec: dataclasses.Field):
     if "measured" in spec.metadata:
         return Annotated[Any, _fixed(spec.metadata["measured"])]
+    if "overrides" in spec.metadata:
+        return Annotated[Any, _overrides(spec.metadata["overrides"])]
     if "languages" in spec.metadata:
         return Annotated[Any, AfterValidator(_languages)]
     if "list" in spec.metadata:

@@ -3,13 +3,15 @@
 Keep signals, not deletions: the measurements are stored, so a recipe can move a threshold and decide again in
 SQL without measuring. Verdicts here use the published defaults (FineWeb's order: URL, language (English, score
 above 0.65), Gopher repetition, Gopher quality, C4, FineWeb quality); `fineweb_reason` is the first rejection,
-NULL when the document is kept. Every filter measures every language; the Gopher stop-word rule counts the
-document's own language's stop words (NULL, rule not applied, where there is no list).
+NULL when the document is kept. FineWeb-2's filters measure with the document's language (`language_key`, its
+FineWeb-2 key: its words, its stop words) and decide with its language's settings. Every filter measures every
+language; the Gopher stop-word rule counts the document's own language's stop words (NULL, rule not applied,
+where there is no list).
 """
 
 import pyarrow as pa
 
-from curation.filters import FILTERS
+from curation.filters import FILTERS, FINEWEB
 from curation.filters.base import Document
 from curation.lake.tables import QUALITY_SIGNALS
 
@@ -29,9 +31,10 @@ def signals_of(
             row[f"{step.name}__{measure}"] = measured.get(measure)
         reason = step.reason(doc, measured)
         row[f"{step.name}_reason"] = reason
-        if reason and first is None:
+        if reason and first is None and type(step) in FINEWEB:
             first = f"{step.name}:{reason}"
     row["fineweb_reason"] = first
+    row["language_key"] = doc.language_key
     return row
 
 

@@ -4,6 +4,7 @@ split on white space, peel prefix and suffix punctuation off each chunk, split E
 Agreement of the filters built on it with datatrove's: bench/filters_parity.py (figures in the README)."""
 
 import re
+from dataclasses import dataclass
 
 _PREFIX = frozenset("\"'([{<*$£€¥¿¡“‘«„§#~")
 _SUFFIX = frozenset("\"')]}>,;:!?.%”’»…*")
@@ -13,17 +14,44 @@ _ABBREVIATION = re.compile(  # spaCy's English exceptions keep these whole: e.g.
 )
 _CONTRACTION = re.compile(r"^(.+?)(n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
 _INFIX_HYPHEN = re.compile(r"(?<=[^\W\d_])(-)(?=[^\W\d_])")
+_INFIX_HYPHEN_BEFORE_LOWER = re.compile(r"(?<=[^\W\d_])(-)(?=[^\W\d_A-ZÀ-Þ])")
+_ELISION = re.compile(r"(?<=[^\W\d_]['’])(?=[^\W_])")  # l'homme -> l' homme (French, Italian)
 
 
-def _core_tokens(core: str) -> list[str]:
-    if match := _CONTRACTION.match(core):
+@dataclass(frozen=True)
+class Profile:
+    """Where spaCy's tokenizer for a language differs from its English one, as FineWeb-2 ran them: German and
+    French keep hyphenated words whole, Italian splits a hyphen only before a lower-case letter, French and
+    Italian split elisions after the apostrophe, German keeps a number's period (ordinals: "3."). Measured
+    against datatrove in bench/fineweb2_parity.py."""
+
+    hyphens: re.Pattern | None = _INFIX_HYPHEN
+    elision: bool = False
+    number_period: bool = False
+    contractions: bool = True
+    apostrophe_suffix: bool = True  # Italian keeps an apostrophe that ends a word ("po’", "E’")
+
+
+ENGLISH = Profile()
+PROFILES = {
+    "de": Profile(hyphens=None, number_period=True, contractions=False),
+    "fr": Profile(hyphens=None, elision=True, contractions=False),
+    "it": Profile(hyphens=_INFIX_HYPHEN_BEFORE_LOWER, elision=True, contractions=False, apostrophe_suffix=False),
+}
+
+
+def _core_tokens(core: str, profile: Profile = ENGLISH) -> list[str]:
+    if profile.contractions and (match := _CONTRACTION.match(core)):
         return [*_core_tokens(match.group(1)), match.group(2)]
-    if "-" in core and _INFIX_HYPHEN.search(core):
-        return [part for part in _INFIX_HYPHEN.split(core) if part]
+    if profile.elision and ("'" in core or "’" in core) and _ELISION.search(core):
+        return [t for part in _ELISION.split(core) if part for t in _core_tokens(part, Profile(profile.hyphens))]
+    hyphens = profile.hyphens
+    if hyphens is not None and "-" in core and hyphens.search(core):
+        return [part for part in hyphens.split(core) if part]
     return [core]
 
 
-def split_words(text: str) -> list[str]:
+def split_words(text: str, profile: Profile = ENGLISH) -> list[str]:
     tokens: list[str] = []
     append = tokens.append
     for chunk in text.split():
@@ -36,6 +64,10 @@ def split_words(text: str) -> list[str]:
             start += 1
         core, suffixes = chunk[start:], []
         while len(core) > 1 and core[-1] in _SUFFIX and not _ABBREVIATION.match(core):
+            if profile.number_period and core[-1] == "." and core[-2].isdigit():
+                break
+            if not profile.apostrophe_suffix and core[-1] in "'’" and core[-2].isalpha():
+                break
             if core.endswith("..."):
                 suffixes.append("...")
                 core = core[:-3]
@@ -43,6 +75,6 @@ def split_words(text: str) -> list[str]:
                 suffixes.append(core[-1])
                 core = core[:-1]
         if core:
-            tokens.extend(_core_tokens(core))
+            tokens.extend(_core_tokens(core) if profile is ENGLISH else _core_tokens(core, profile))
         tokens.extend(reversed(suffixes))
     return tokens

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from curation.filters import FILTERS
+from curation.filters.language_settings import THRESHOLDS
 from curation.rating.criteria import CRITERIA
 
 UTC_MICROS = pa.timestamp("us", tz="UTC")
@@ -137,6 +138,7 @@ QUALITY_SIGNALS = Table(
             ("crawl_file", pa.string()),
             ("language", pa.string()),
             ("language_score", pa.float32()),
+            ("language_key", pa.string()),  # FineWeb-2's key of the language and script (deu_Latn; `default`)
             # every registered filter's measurements, `<filter>__<measure>`, then its default verdict
             *[(f"{f.name}__{m}", pa.float64()) for f in FILTERS for m in f.measures],
             *[(f"{f.name}_reason", pa.string()) for f in FILTERS],
@@ -248,6 +250,12 @@ DOCUMENT_BOILERPLATE = Table(
     key=("doc_id",),
 )
 
+FILTER_LANGUAGE_SETTINGS = Table(  # per recipe and FineWeb-2 language key: the thresholds its rules read
+    "filter_language_settings",
+    pa.schema([("recipe", pa.string()), ("key", pa.string()), *[(name, pa.float64()) for name in THRESHOLDS]]),
+    key=("recipe", "key"),
+    partition="recipe",
+)
 URL_FILTER_LISTS = Table(
     "url_filter_lists",
     pa.schema([("recipe", pa.string()), ("list", pa.string()), ("entry", pa.string())]),
@@ -436,6 +444,7 @@ TABLES: tuple[Table, ...] = (
     CONTAMINATION,
     CONTAMINATION_SCANS,
     URL_FILTER_LISTS,
+    FILTER_LANGUAGE_SETTINGS,
     DEDUP_SIGNATURES,
     DEDUP_BAND_KEYS,
     DEDUP_PAIRS,

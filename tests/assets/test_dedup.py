@@ -116,7 +116,7 @@ def test_deduplicated_view_keeps_one_kept_document_per_cluster(originals, instan
     texts.update({f"copy{i}": t + "\n" for i, t in enumerate(originals[:3])})
     write_jsonl(landing_dir / "c.jsonl", texts)
     assert materialize_partition([*PIPELINE, quality_signals], instance, resources, "c.jsonl").success
-    recipe = load_recipe(FILTER_RECIPES_DIR / "multilingual.yaml")
+    recipe = load_recipe(FILTER_RECIPES_DIR / "fineweb2.yaml")
     dg.materialize(
         [filtered_documents_asset(recipe), dedup_clusters, deduplicated_documents_asset(recipe)],
         instance=instance,
@@ -126,12 +126,11 @@ def test_deduplicated_view_keeps_one_kept_document_per_cluster(originals, instan
         kept = {
             r
             for (r,) in con.execute(
-                "SELECT r.warc_record_id FROM filtered_documents.multilingual f "
-                "JOIN raw_pages r ON r.page_id = f.doc_id"
+                "SELECT r.warc_record_id FROM filtered_documents.fineweb2 f JOIN raw_pages r ON r.page_id = f.doc_id"
             ).fetchall()
         }
         rows = con.execute(
-            "SELECT r.warc_record_id, d.cluster_id, d.cluster_size FROM deduplicated_documents.multilingual d "
+            "SELECT r.warc_record_id, d.cluster_id, d.cluster_size FROM deduplicated_documents.fineweb2 d "
             "JOIN raw_pages r ON r.page_id = d.doc_id"
         ).fetchall()
     copies_of_kept = {f"copy{i}" for i in range(3) if f"orig{i}" in kept and f"copy{i}" in kept}
@@ -158,10 +157,10 @@ def test_deduplicated_view_keeps_one_kept_document_per_cluster(originals, instan
     assert check.metadata["unexpected_rows"].value == len(copies_of_kept)
     assert f"expect_column_values_to_be_between(cluster_size): {len(copies_of_kept)} unexpected" in check.description
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialized == {"deduplicated_documents/multilingual"}
+    assert materialized == {"deduplicated_documents/fineweb2"}
 
 
-@dg.asset(deps=[dg.AssetKey(["deduplicated_documents", "multilingual"])])
+@dg.asset(deps=[dg.AssetKey(["deduplicated_documents", "fineweb2"])])
 def rating_stand_in() -> None:
     """Stands in for the rating input that reads the deduplicated corpus."""
 

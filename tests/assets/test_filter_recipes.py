@@ -95,20 +95,61 @@ def test_the_fineweb_view_keeps_what_the_stored_default_verdicts_keep(measured):
     assert language == "en" and has_text
 
 
-def test_non_english_documents_are_dropped_by_fineweb_and_kept_by_multilingual(measured):
-    materialize_recipe(measured, FINEWEB.with_name("multilingual.yaml"))
+def test_non_english_documents_are_dropped_by_fineweb_and_judged_by_their_own_language_in_fineweb2(measured):
+    _, metadata = materialize_recipe(measured, FINEWEB.with_name("fineweb2.yaml"))
     materialize_recipe(measured, FINEWEB)
-    [(german,)] = query(
-        measured.lake,
-        "SELECT count(*) FROM filtered_documents.multilingual WHERE language = 'de'",
+    kept = dict(
+        query(
+            measured.lake,
+            "SELECT language_key, count(*) FROM filtered_documents.fineweb2 "
+            "JOIN quality_signals USING (doc_id) GROUP BY 1",
+        )
     )
-    assert german > 0
+    assert kept.get("spa_Latn", 0) > 0 and kept.get("eng_Latn", 0) > 0
     reasons = query(
         measured.lake,
         "SELECT DISTINCT f.reason FROM filtered_documents.fineweb__verdicts f "
-        "JOIN filtered_documents.multilingual__verdicts m USING (doc_id) WHERE m.kept AND m.language = 'de'",
+        "JOIN filtered_documents.fineweb2__verdicts m USING (doc_id) WHERE m.kept AND m.language <> 'en'",
     )
     assert reasons == [("language:other_language",)]
+    # each FineWeb-2 filter's SQL verdict is the Python verdict quality_signals stored, document by document
+    for step in ("fineweb2_language", "fineweb2_repetition", "fineweb2_quality", "fineweb2_gopher_quality"):
+        [(differ,)] = query(
+            measured.lake,
+            f"SELECT count(*) FROM filtered_documents.fineweb2__verdicts v JOIN quality_signals s USING (doc_id) "
+            f"WHERE v.{step}_reason IS DISTINCT FROM s.{step}_reason",
+        )
+        assert differ == 0, step
+    # a language without a FineWeb-2 config gets `default`: counted, and not judged by stop words
+    [(defaults, unjudged)] = query(
+        measured.lake,
+        "SELECT count(*), count(*) FILTER (WHERE fineweb2_gopher_quality__stop_words IS NULL) FROM quality_signals "
+        "WHERE language_key = 'default'",
+    )
+    assert defaults == unjudged == metadata["documents_with_default_language_settings"]
+
+
+def test_a_per_language_override_moves_only_that_languages_verdicts_without_measuring(measured, tmp_path):
+    base = load_recipe(FINEWEB.with_name("fineweb2.yaml"))
+    recipe = {"filters": {name: dict(kwargs) for name, kwargs in base.steps}}
+    recipe["filters"]["fineweb2_repetition"] = {"languages": {"spa_Latn": {"dup_line_frac": 0.01}}}
+    path = write_recipe(tmp_path, "strict_spanish", recipe)
+    materialize_recipe(measured, FINEWEB.with_name("fineweb2.yaml"))
+    materialize_recipe(measured, path)
+    moved = query(
+        measured.lake,
+        "SELECT a.language_key, b.reason FROM filtered_documents.fineweb2__verdicts v "
+        "JOIN filtered_documents.strict_spanish__verdicts b USING (doc_id) JOIN quality_signals a USING (doc_id) "
+        "WHERE v.reason IS DISTINCT FROM b.reason",
+    )
+    assert moved and {key for key, _ in moved} == {"spa_Latn"}
+    assert {reason for _, reason in moved} == {"fineweb2_repetition:dup_line_frac"}
+    with pytest.raises(RecipeError, match=r"filters.fineweb2_repetition.languages: .*'xyz_Latn' is not a FineWeb-2"):
+        recipe["filters"]["fineweb2_repetition"] = {"languages": {"xyz_Latn": {"dup_line_frac": 0.2}}}
+        load_recipe(write_recipe(tmp_path, "bad_key", recipe))
+    with pytest.raises(RecipeError, match=r"deu_Latn.new_line_ratio: not a setting of this filter"):
+        recipe["filters"]["fineweb2_repetition"] = {"languages": {"deu_Latn": {"new_line_ratio": 0.2}}}
+        load_recipe(write_recipe(tmp_path, "bad_setting", recipe))
 
 
 def test_a_recipe_blocklist_drops_documents_from_listed_domains_and_urls(measured, tmp_path):

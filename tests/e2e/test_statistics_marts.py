@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-RECIPES = ("fineweb", "multilingual")
+RECIPES = ("fineweb", "fineweb2")
 
 
 @pytest.fixture(scope="module")
@@ -85,18 +85,19 @@ def test_removals_per_filter_and_reason_match_the_verdicts(con, recipe):
         query(con, f"SELECT reason, count(*) FROM filtered_documents.{recipe}__verdicts WHERE NOT kept GROUP BY 1")
     )
     assert removed == verdicts
+    gopher = {"fineweb": "gopher_quality", "fineweb2": "fineweb2_gopher_quality"}[recipe]
     failing = query(
         con,
-        "SELECT sum(failing)::INT FROM stats.filter_removals WHERE recipe = ? AND filter = 'gopher_quality' "
+        "SELECT sum(failing)::INT FROM stats.filter_removals WHERE recipe = ? AND filter = ? "
         "AND reason = 'gopher_below_alpha_threshold'",
-        [recipe],
+        [recipe, gopher],
     )[0][0]
     independent = query(
         con,
         f"SELECT count(*) FROM filtered_documents.{recipe}__verdicts "
-        "WHERE gopher_quality_reason = 'gopher_below_alpha_threshold'",
+        f"WHERE {gopher}_reason = 'gopher_below_alpha_threshold'",
     )[0][0]
-    assert failing == independent > removed.get("gopher_quality:gopher_below_alpha_threshold", 0)
+    assert failing == independent > removed.get(f"{gopher}:gopher_below_alpha_threshold", 0)
 
 
 def test_languages_add_up_to_each_partitions_documents(con):

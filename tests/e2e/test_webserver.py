@@ -144,7 +144,7 @@ def test_web_ui_serves_the_lineage_checks_and_automation(webserver):
         assert has_path(parents, "raw_pages", goal), goal
     assert parents["filtered_documents/fineweb"] == {"quality_signals", "documents"}
     assert parents["stats/stg_raw_pages"] == {"raw_pages"}
-    assert parents["stats/stg_filter_verdicts"] == {"filtered_documents/fineweb", "filtered_documents/multilingual"}
+    assert parents["stats/stg_filter_verdicts"] == {"filtered_documents/fineweb", "filtered_documents/fineweb2"}
     assert parents["stats/stg_mixture_cells"] == {
         "mixture_manifests/dataman_like",
         "mixture_manifests/fineweb_like",

@@ -11,9 +11,19 @@ from curation.filters.url import URLFilter
 def test_the_fineweb_recipe_file_holds_the_published_defaults_in_fineweb_order():
     recipe = load_recipe(FINEWEB)
     assert recipe.filter_names == ["url", "language", "gopher_repetition", "gopher_quality", "c4", "fineweb_quality"]
-    assert recipe.build() == [cls() for cls in FILTER_CLASSES.values()]
-    multilingual = load_recipe(FINEWEB.with_name("multilingual.yaml")).build()
-    assert multilingual[1].languages is None and multilingual[1].language_threshold == 0.65
+    assert recipe.build() == [cls() for cls in FILTER_CLASSES.values()][: len(recipe.filter_names)]
+
+
+def test_the_fineweb2_recipe_file_runs_fineweb2s_steps_with_its_defaults_in_its_order():
+    recipe = load_recipe(FINEWEB.with_name("fineweb2.yaml"))
+    assert recipe.filter_names == [
+        "url",
+        "fineweb2_language",
+        "fineweb2_repetition",
+        "fineweb2_quality",
+        "fineweb2_gopher_quality",
+    ]
+    assert recipe.build()[1:] == [FILTER_CLASSES[name]() for name in recipe.filter_names[1:]]
 
 
 BAD_RECIPES = [

@@ -24,7 +24,7 @@ def test_each_filter_is_a_small_frozen_class_with_published_defaults_and_its_pap
     assert len(reasons) == len(set(reasons)), "reason strings are stat keys: one per rule"
 
 
-def test_the_order_is_finewebs():
+def test_the_order_is_finewebs_then_fineweb2s():
     assert [cls.name for cls in FILTERS] == [
         "url",
         "language",
@@ -32,15 +32,20 @@ def test_the_order_is_finewebs():
         "gopher_quality",
         "c4",
         "fineweb_quality",
+        "fineweb2_language",
+        "fineweb2_repetition",
+        "fineweb2_quality",
+        "fineweb2_gopher_quality",
     ]
 
 
 def test_quality_signals_stores_every_registered_measurement_and_verdict():
     expected = {f"{cls.name}__{m}" for cls in FILTERS for m in cls.measures} | {f"{cls.name}_reason" for cls in FILTERS}
     columns = set(QUALITY_SIGNALS.schema.names) - {"doc_id", "crawl_file", "language", "language_score"}
-    assert columns == expected | {"fineweb_reason"}
+    assert columns == expected | {"fineweb_reason", "language_key"}
     row = signals_of("A short text.", "en", 0.9)
-    assert set(row) == expected | {"fineweb_reason"}
+    assert set(row) == expected | {"fineweb_reason", "language_key"}
+    assert row["language_key"] == "eng_Latn"
 
 
 @pytest.mark.parametrize("cls", FILTERS, ids=[cls.name for cls in FILTERS])

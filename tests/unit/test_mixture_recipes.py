@@ -11,7 +11,7 @@ from curation.mixtures.recipe import (
 )
 from curation.project import MIXTURE_RECIPES_DIR
 
-FILTERS = {"fineweb", "multilingual"}
+FILTERS = {"fineweb", "fineweb2"}
 
 
 def parse(data: dict):
