@@ -19,6 +19,7 @@ from assets.signals.contamination import contamination
 from assets.signals.lines import document_lines
 from assets.signals.output_fixes import document_output_fixes
 from assets.statistics.assets import statistics_assets
+from assets.statistics.corpus_diff import corpus_diff
 from curation.recipes import Recipes, load_all
 from orchestration.jobs import (
     corpus_job,
@@ -53,6 +54,7 @@ def stage_assets(recipes: Recipes) -> list:
         quality_ratings,
         *mixture_assets(recipes),
         statistics_assets(recipes),
+        corpus_diff,
         lake_maintenance,
     ]
 

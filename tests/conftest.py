@@ -38,6 +38,7 @@ DEMO_READERS = (  # longest first, as measured with --durations
     "tests/e2e/test_decontamination_on_the_demo.py",
     "tests/e2e/test_statistics_marts.py",
     "tests/e2e/test_output_fixes_on_the_demo.py",
+    "tests/e2e/test_insight_on_the_demo.py",
 )
 
 

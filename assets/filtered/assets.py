@@ -69,6 +69,9 @@ def _summary(con, recipe: FilterRecipe) -> dict:
             "documents_with_default_language_settings": sum(n for key, n, _ in keys if key == DEFAULT_KEY),
             "language_settings_used": markdown_table(["FineWeb-2 key", "documents", "kept"], keys[:20]),
         }
+    examples = con.execute(
+        f"SELECT reason, min(doc_id) FROM {view} WHERE NOT kept GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 10"
+    ).fetchall()
     first_drops = {name: sum(n for f, _, n in drops if f == name) for name in recipe.filter_names}
     return {
         "total": total,
@@ -85,6 +88,11 @@ def _summary(con, recipe: FilterRecipe) -> dict:
                 [(name, first_drops[name], n) for name, n in zip(recipe.filter_names, any_rejection, strict=True)],
             ),
             "kept_by_language": markdown_table(["language", "documents"], languages),
+            # every stage's view of one dropped document per reason: `curator explain` (curation/insight/explain.py)
+            "explain_a_dropped_document": markdown_table(
+                ["first rejection", "document", "why, stage by stage"],
+                [(reason, doc_id, f"curator explain {doc_id}") for reason, doc_id in examples],
+            ),
             **per_language,
         },
     }

@@ -3,6 +3,7 @@ each model's row count, preview and distribution as metadata."""
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -13,8 +14,9 @@ from assets.resources import LakeResource, StatisticsDbtResource
 from assets.statistics import GROUP
 from assets.statistics.glance import model_metadata
 from assets.statistics.project import EXTENSION_DIR, dbt_project
+from curation.insight.report import write_report
 from curation.lake import tables
-from curation.lake.client import install_extensions
+from curation.lake.client import Lake, install_extensions
 from curation.recipes import Recipes
 from curation.statistics import publish
 
@@ -68,6 +70,26 @@ def statistics_translator(filter_recipes: Iterable[str], mixture_recipes: Iterab
     )
 
 
+def report_folder(store: Lake) -> Path | None:
+    """Where the corpus report goes: CURATOR_REPORT_PATH, else `reports/` beside a local lake's data folder; None
+    (no report) for a remote data path without CURATOR_REPORT_PATH."""
+    configured = dg.EnvVar("CURATOR_REPORT_PATH").get_value()
+    if configured:
+        return Path(configured).resolve()
+    if "://" in store.data_path:
+        return None
+    return Path(store.data_path).resolve().parent / "reports"
+
+
+def _report(store: Lake) -> dict:
+    folder = report_folder(store)
+    if folder is None:
+        return {"corpus_report": "not written: set CURATOR_REPORT_PATH for a lake whose data is remote"}
+    with store.connect(read_only=True) as con:
+        path, charts = write_report(con, folder, store.snapshot_id(con))
+    return {"corpus_report": dg.MetadataValue.path(str(path)), "corpus_report_charts": charts}
+
+
 def statistics_assets(recipes: Recipes) -> dg.AssetsDefinition:
     """The dbt project as one multi-asset; the recipes name the per-recipe assets its models read (refused recipes
     fail in their own assets)."""
@@ -76,7 +98,8 @@ def statistics_assets(recipes: Recipes) -> dg.AssetsDefinition:
     @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
     def lake_statistics(context: dg.AssetExecutionContext, dbt: StatisticsDbtResource, lake: LakeResource):
         """`dbt build` (seeds, models, unit and data tests) against the lake, which the run holds meanwhile; then
-        each model's row count, preview and distribution read back from the lake."""
+        the corpus report (HTML charts) written from the published statistics, and each model's row count,
+        preview, distribution and a link to the report read back from the lake."""
         store = lake.lake()
         store.create_missing_tables({t.name: t.schema for t in tables.dbt_sources()})
         catalog, data_path = store.attach_target()
@@ -93,11 +116,12 @@ def statistics_assets(recipes: Recipes) -> dg.AssetsDefinition:
             if invocation.is_successful():
                 with store.connect() as con:
                     publish.publish(con)
+        report = _report(store) if invocation.is_successful() else {}
         with store.connect(read_only=True) as con:
             for event in events:
                 if isinstance(event, dg.Output):
                     key = context.asset_key_for_output(event.output_name)
-                    event = event.with_metadata({**event.metadata, **model_metadata(con, key.path[-1])})
+                    event = event.with_metadata({**event.metadata, **model_metadata(con, key.path[-1]), **report})
                 yield event
         if not invocation.is_successful():
             error = invocation.get_error()

@@ -71,6 +71,25 @@ DISTRIBUTIONS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
+def readable(column: str, value):
+    """A number as people read it in a preview: shares and rates as percentages, tokens as whole numbers with
+    thousands separators, other fractions to four significant digits."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    name = column.lower()
+    if isinstance(value, float) and ("share" in name or name.endswith(("_rate", "_fraction", "_gap"))):
+        return f"{100 * value:.1f}%"
+    if "tokens" in name or "shortfall" in name:
+        return f"{round(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return value
+
+
+def readable_rows(columns: list[str], rows: list[tuple]) -> list[tuple]:
+    return [tuple(readable(c, v) for c, v in zip(columns, row, strict=True)) for row in rows]
+
+
 def bar(value: float | None, largest: float) -> str:
     if not value or not largest or value <= 0:
         return ""
@@ -82,10 +101,12 @@ def distribution_table(con: duckdb.DuckDBPyConnection, query: str, bar_column: s
     columns = [d[0] for d in result.description]
     rows = result.fetchall()
     if bar_column is None:
-        return markdown_table(columns, rows, max_chars=240)
+        return markdown_table(columns, readable_rows(columns, rows), max_chars=240)
     at = columns.index(bar_column)
     largest = max((r[at] or 0 for r in rows), default=0)
-    return markdown_table([*columns, ""], [(*r, bar(r[at], largest)) for r in rows])
+    return markdown_table(
+        [*columns, ""], [(*r, bar(raw[at], largest)) for r, raw in zip(readable_rows(columns, rows), rows, strict=True)]
+    )
 
 
 def model_metadata(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, dg.MetadataValue | int]:
@@ -106,7 +127,10 @@ def model_metadata(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, dg.Me
     keep = [i for i, c in enumerate(columns) if c != "text"][:PREVIEW_COLUMNS]
     metadata: dict = {
         "dagster/row_count": rows,
-        "preview": markdown_table([columns[i] for i in keep], [tuple(r[i] for i in keep) for r in preview.fetchall()]),
+        "preview": markdown_table(
+            [columns[i] for i in keep],
+            readable_rows([columns[i] for i in keep], [tuple(r[i] for i in keep) for r in preview.fetchall()]),
+        ),
     }
     if name in DISTRIBUTIONS:
         key, query, bar_column = DISTRIBUTIONS[name]

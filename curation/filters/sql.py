@@ -17,17 +17,19 @@ from curation.filters.base import SqlColumns
 from curation.filters.language_settings import DEFAULT_KEY, THRESHOLDS
 from curation.filters.per_language import PerLanguageFilter
 from curation.filters.recipe import FilterRecipe
-from curation.filters.url import LISTS, host_and_parents_sql
+from curation.filters.url import LISTS, URLFilter, host_and_parents_sql
 from curation.lake import tables
 
 VIEW_SCHEMA = tables.FILTERED_SCHEMA
 LISTS_TABLE = tables.URL_FILTER_LISTS.name
 LISTS_SCHEMA = tables.URL_FILTER_LISTS.schema
 SETTINGS_TABLE = tables.FILTER_LANGUAGE_SETTINGS
+# values the URL rules read, computed once per document in the view's scan of documents
+_DOCUMENT_DERIVED = URLFilter.derived_sql("url")
 # what a recipe view decides from: quality_signals as s, documents as d, the recipe's URL lists
 _COLUMNS = SqlColumns(
     measure=lambda step, measure: f's."{step}__{measure}"',
-    column=lambda name: "d.url" if name == "url" else f"s.{name}",
+    column=lambda name: f"d.{name}" if name == "url" or name in _DOCUMENT_DERIVED else f"s.{name}",
     list_of=lambda name: f"(SELECT coalesce(list(entry), []) FROM lists WHERE list = '{name}')",
     host_blocked="s.doc_id IN (SELECT doc_id FROM blocked_hosts)",
     url_blocked="s.doc_id IN (SELECT doc_id FROM blocked_urls)",
@@ -64,6 +66,7 @@ def verdicts_select(recipe: FilterRecipe, filters: list) -> str:
     reasons = ",\n    ".join(f"{step.reason_sql(_COLUMNS)} AS {step.name}_reason" for step in filters)
     first = ", ".join(f"'{step.name}:' || {step.name}_reason" for step in filters)
     docs, signals = tables.DOCUMENTS.relation, tables.QUALITY_SIGNALS.relation
+    derived = ", ".join(f"{sql} AS {name}" for name, sql in _DOCUMENT_DERIVED.items())
     return f"""
 WITH lists AS (SELECT list, entry FROM {tables.URL_FILTER_LISTS.relation} WHERE recipe = '{recipe.name}'),
 settings AS (SELECT * FROM {SETTINGS_TABLE.relation} WHERE recipe = '{recipe.name}'),
@@ -81,7 +84,7 @@ decided AS (
     SELECT s.doc_id, s.crawl_file, s.language, s.language_score, s.language_key,
     {reasons}
     FROM {signals} AS s
-    JOIN {docs} AS d USING (crawl_file, doc_id)
+    JOIN (SELECT doc_id, crawl_file, url, {derived} FROM {docs}) AS d USING (crawl_file, doc_id)
     LEFT JOIN settings AS t ON t.key = coalesce(s.language_key, '{DEFAULT_KEY}')
 )
 SELECT *, coalesce({first}) AS reason, reason IS NULL AS kept, '{recipe.name}' AS recipe

@@ -95,20 +95,75 @@ class URLFilter(Filter):
     def lists(self) -> dict[str, frozenset[str]]:
         return {name: getattr(self, name) for name in LISTS}
 
+    @staticmethod
+    def derived_sql(url: str) -> dict[str, str]:
+        """Per-document values the rules read, computed once per row in the view's document scan: inside the
+        subword rule's list comprehension an expression over the URL is evaluated once per list entry (36x slower
+        on 20,000 documents than reading it as a column)."""
+        return {
+            "url_words": f"list_distinct(string_split_regex({url}, '[^a-zA-Z0-9]+'))",
+            "url_normalized": f"lower(regexp_replace({url}, '[^a-zA-Z0-9]+', '', 'g'))",
+        }
+
     def reason_sql(self, sql: SqlColumns) -> str:
-        url, host_blocked, url_blocked, list_of = sql.column("url"), sql.host_blocked, sql.url_blocked, sql.list_of
-        words = f"list_distinct(string_split_regex({url}, '[^a-zA-Z0-9]+'))"
-        normalized = f"lower(regexp_replace({url}, '[^a-zA-Z0-9]+', '', 'g'))"
-        subword = f"list_bool_or([contains({normalized}, w) FOR w IN {list_of('banned_subwords')}])"
+        """Word lists of up to INLINE_MAX_WORDS entries are compiled into the view as constant RE2 patterns (one
+        pass over the URL per list, ~15x faster than list functions against the stored list); longer ones are
+        read from `url_filter_lists`, like the domain and URL lists (joins: those may hold millions)."""
+        url, host_blocked, url_blocked = sql.column("url"), sql.host_blocked, sql.url_blocked
+        words, normalized = sql.column("url_words"), sql.column("url_normalized")
+        hard = _word_match(url, words, self.banned_words, sql.list_of("banned_words"))
+        soft_count = (
+            f"len(list_intersect({words}, {_words_list(self.soft_banned_words, sql.list_of('soft_banned_words'))}))"
+        )
+        soft = f"{soft_count} >= {int(self.soft_word_threshold)}"
+        if 0 < len(self.soft_banned_words) <= INLINE_MAX_WORDS:  # count only where a soft word occurs at all
+            soft = f"CASE WHEN {_token_pattern_match(url, self.soft_banned_words)} THEN {soft} ELSE false END"
+        if 0 < len(self.banned_subwords) <= INLINE_MAX_WORDS:
+            subword = f"regexp_matches({normalized}, {_sql_literal(_alternation(self.banned_subwords))})"
+        else:
+            subword = (
+                f"coalesce(list_bool_or([contains({normalized}, w) FOR w IN {sql.list_of('banned_subwords')}]), false)"
+            )
         return (
             f"CASE WHEN {url} IS NULL OR {url} = '' THEN NULL "
             f"WHEN {host_blocked} THEN 'domain' "
             f"WHEN {url_blocked} THEN 'url' "
-            f"WHEN list_has_any({words}, {list_of('banned_words')}) THEN 'hard_blacklisted' "
-            f"WHEN len(list_intersect({words}, {list_of('soft_banned_words')})) >= {int(self.soft_word_threshold)} "
-            "THEN 'soft_blacklisted' "
-            f"WHEN coalesce({subword}, false) THEN 'blacklisted_subword' END"
+            f"WHEN {hard} THEN 'hard_blacklisted' "
+            f"WHEN {soft} THEN 'soft_blacklisted' "
+            f"WHEN {subword} THEN 'blacklisted_subword' END"
         )
+
+
+INLINE_MAX_WORDS = 5000  # larger word lists are joined from the lake table (an RE2 pattern has a memory cap)
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _alternation(words: frozenset[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words))
+
+
+def _token_pattern_match(url: str, words: frozenset[str]) -> str:
+    """True where some token of the URL (a maximal run of ASCII letters and digits, datatrove's split) is one of
+    `words`, case-sensitive as datatrove's set lookup is."""
+    pattern = f"(?:^|[^a-zA-Z0-9])(?:{_alternation(words)})(?:[^a-zA-Z0-9]|$)"
+    return f"regexp_matches({url}, {_sql_literal(pattern)})"
+
+
+def _words_list(words: frozenset[str], stored: str) -> str:
+    if len(words) > INLINE_MAX_WORDS:
+        return stored
+    return "[" + ", ".join(_sql_literal(w) for w in sorted(words)) + "]::VARCHAR[]"
+
+
+def _word_match(url: str, tokens: str, words: frozenset[str], stored: str) -> str:
+    if not words:
+        return "false"
+    if len(words) <= INLINE_MAX_WORDS:
+        return _token_pattern_match(url, words)
+    return f"list_has_any({tokens}, {stored})"
 
 
 def host_and_parents_sql(host: str) -> str:

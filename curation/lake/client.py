@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 ALIAS = "lake"
+AFTER = "lake_after"  # the second attachment of `Lake.compare`
 BatchSource = Iterable[pa.RecordBatch | pa.Table | dict] | Callable[[duckdb.DuckDBPyConnection], Iterable]
 _REMOTE_CATALOGS = ("postgres:", "mysql:")
 _SQLITE = "sqlite:"
@@ -364,13 +365,24 @@ class Lake:
             finally:
                 con.close()
 
+    @contextmanager
+    def compare(self, before: int, after: int) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection with the lake attached twice, as `before` and `after` (time travel to those
+        snapshots, each with the views it had then), for queries that compare two versions of the corpus."""
+        with self.connect(snapshot=before) as con:
+            self._attach(con, read_only=True, snapshot=after, alias=AFTER)
+            con.execute(f"USE {ALIAS}")
+            yield con
+
     def _extension_files(self) -> list[Path]:
         paths = [loadable_extension(name) for name in self.catalog_extensions()]
         if self._data_path().startswith(("s3://", "gs://", "az://", "http")):
             paths.append(extension_file("httpfs"))
         return paths
 
-    def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, snapshot: int | None = None) -> None:
+    def _attach(
+        self, con: duckdb.DuckDBPyConnection, read_only: bool, snapshot: int | None = None, alias: str = ALIAS
+    ) -> None:
         catalog = self.catalog
         is_new = False
         if self.is_local_catalog:
@@ -390,7 +402,7 @@ class Lake:
             options.append("READ_ONLY")
         if snapshot is not None:
             options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
-        statement = f"ATTACH {_sql_str('ducklake:' + catalog)} AS {ALIAS} ({', '.join(options)})"
+        statement = f"ATTACH {_sql_str('ducklake:' + catalog)} AS {alias} ({', '.join(options)})"
         for attempt in range(_INIT_ATTEMPTS):
             try:
                 con.execute(statement)
@@ -404,7 +416,7 @@ class Lake:
                 if not racing or attempt == _INIT_ATTEMPTS - 1:
                     raise
                 time.sleep(0.1 * (attempt + 1))
-        con.execute(f"USE {ALIAS}")
+        con.execute(f"USE {alias}")
         if not read_only and (is_new or not self.is_local_catalog):
             self._set_parquet_options(con)
 

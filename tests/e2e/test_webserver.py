@@ -7,7 +7,6 @@ virtual environment fails here. One server for the module, stopped (its whole pr
 
 import json
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -21,6 +20,7 @@ from collections import deque
 from pathlib import Path
 
 import pytest
+from support.browser import CHROMIUM, chromium
 
 from curation.project import PROJECT_ROOT
 
@@ -36,7 +36,6 @@ QUERY = """{
   repositoriesOrError { ... on RepositoryConnection { nodes {
     schedules { name cronSchedule } sensors { name } } } }
 }"""
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def free_port() -> int:
@@ -191,29 +190,6 @@ def png_size(path: Path) -> tuple[int, int]:
     header = path.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     return struct.unpack(">II", header[16:24])
-
-
-def chromium(*args: str, budget_ms: int = 5000) -> subprocess.CompletedProcess:
-    """One headless Chromium run; a run that hangs (seen in CI on a loaded machine) is killed and tried again."""
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",  # tests run as root in CI
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--window-size=1600,1000",
-        f"--virtual-time-budget={budget_ms}",  # virtual time: the page settles, then is captured
-        f"--timeout={budget_ms + 25000}",  # wall-clock cap: capture even when virtual time never runs out
-        *args,
-    ]
-    for attempt in range(3):
-        try:
-            return subprocess.run(command, capture_output=True, text=True, timeout=90)
-        except subprocess.TimeoutExpired:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
 
 PAGES = {  # screenshot file -> page: the lineage upstream of a mixture manifest, and the whole graph by group
