@@ -4,6 +4,7 @@ diff as `curator diff --from A --to B` (curation/insight/diff.py)."""
 
 import dagster as dg
 
+from assets.metadata import markdown_table
 from assets.resources import LakeResource
 from assets.statistics import GROUP
 from curation.insight.diff import diff, to_markdown
@@ -41,8 +42,10 @@ def corpus_diff(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
     lost = sum(r["lost"] for r in result["filter_recipes"])
     stages = {s["table"]: s for s in result["stages"]}
     documents = stages.get("documents", {})
+    moved = documents.get("added", 0) + documents.get("removed", 0) + documents.get("changed", 0)
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": moved,  # documents that differ between the two snapshots
             "from_snapshot": before,
             TO_SNAPSHOT: after,
             "documents_added": documents.get("added", 0),
@@ -52,6 +55,13 @@ def corpus_diff(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
             "kept_lost_over_recipes": lost,
             "clusters_merged": (result["dedup"] or {}).get("merged", 0),
             "clusters_split": (result["dedup"] or {}).get("split", 0),
+            "stages": markdown_table(
+                ["table", "rows before", "rows after", "added", "removed", "changed"],
+                [
+                    (s["table"], s["rows_before"], s["rows_after"], s["added"], s["removed"], s["changed"])
+                    for s in result["stages"]
+                ],
+            ),
             "diff": dg.MetadataValue.md(to_markdown(result, max_ids=20)),
         }
     )

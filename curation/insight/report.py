@@ -40,14 +40,19 @@ class Chart:
 
 def _svg(chart: Chart) -> str:
     label_w, bar_w, value_w, bar_h, gap = 230, 400, 90, 14, 8
-    legend_h = 22 if len(chart.series) > 1 else 0
+    width = label_w + bar_w + value_w
+    per_row, item_w = 3, (width - 10) // 3  # legend: three series a row, names cut to fit (full name on hover)
+    legend_h = 20 * -(-len(chart.series) // per_row) if len(chart.series) > 1 else 0
     top = max((max(values, default=0) for _, values in chart.groups), default=0) or 1
     height = legend_h + sum(len(values) * bar_h + gap for _, values in chart.groups) + gap
     parts = []
     for i, name in enumerate(chart.series if legend_h else []):
-        x = label_w + i * 140
-        parts.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 16}" y="14">{html.escape(name)}</text>')
+        x, y_legend = 10 + (i % per_row) * item_w, 4 + 20 * (i // per_row)
+        short = name if len(name) <= 32 else name[:31] + "…"
+        parts.append(f'<rect x="{x}" y="{y_legend}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>')
+        parts.append(
+            f'<text x="{x + 16}" y="{y_legend + 10}"><title>{html.escape(name)}</title>{html.escape(short)}</text>'
+        )
     y = legend_h + gap
     for label, values in chart.groups:
         block = len(values) * bar_h
@@ -67,7 +72,6 @@ def _svg(chart: Chart) -> str:
                 f"{html.escape(chart.fmt(value))}</text>"
             )
         y += block + gap
-    width = label_w + bar_w + value_w
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{html.escape(chart.title)}">{"".join(parts)}</svg>'
