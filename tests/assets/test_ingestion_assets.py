@@ -1,6 +1,9 @@
 """Ingestion through real Dagster materializations into a real DuckLake in a temp folder."""
 
 import multiprocessing
+import os
+import sys
+import traceback
 
 import dagster as dg
 import pytest
@@ -100,24 +103,43 @@ def test_a_crash_mid_write_leaves_the_previous_snapshot_intact(instance, resourc
     assert rows(lake, "SELECT page_id, html FROM raw_pages ORDER BY page_id") == pages
 
 
-def _materialize_in_process(args):
-    lake_catalog, lake_data, landing, key = args
-    with dg.DagsterInstance.ephemeral() as instance:
-        resources = {
-            "lake": LakeResource(catalog=lake_catalog, data_path=lake_data),
-            "landing": LandingResource(path=landing, settle_seconds=0),
-            "compute": ComputeResource(),
-        }
-        return materialize(instance, resources, key).success
+def _materialize_in_process(lake_catalog: str, lake_data: str, landing: str, key: str) -> None:
+    """A child process's run; its exit code says whether it succeeded. It leaves through os._exit: a normal exit
+    joins every leftover non-daemon library thread, and one such join once held a pool worker (and the suite)
+    forever after its run had succeeded."""
+    try:
+        with dg.DagsterInstance.ephemeral() as instance:
+            resources = {
+                "lake": LakeResource(catalog=lake_catalog, data_path=lake_data),
+                "landing": LandingResource(path=landing, settle_seconds=0),
+                "compute": ComputeResource(),
+            }
+            succeeded = materialize(instance, resources, key).success
+    except BaseException:
+        traceback.print_exc()
+        succeeded = False
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0 if succeeded else 1)
 
 
 def test_two_partitions_materializing_at_once_both_land(resources, landing_dir, lake):
     names = ["sample-pages-60.warc.gz", "cc-main-2019-30-extracted-697.jsonl.gz"]
     land(landing_dir, *names)
     lake_res = resources["lake"]
-    jobs = [(lake_res.catalog, lake_res.data_path, str(landing_dir), name) for name in names]
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        assert pool.map(_materialize_in_process, jobs) == [True, True]
+    spawn = multiprocessing.get_context("spawn")
+    children = [
+        spawn.Process(target=_materialize_in_process, args=(lake_res.catalog, lake_res.data_path, str(landing_dir), n))
+        for n in names
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=300)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    assert [child.exitcode for child in children] == [0, 0]
     assert rows(lake, "SELECT crawl_file, count(*) FROM raw_pages GROUP BY 1 ORDER BY 1") == [
         ("cc-main-2019-30-extracted-697.jsonl.gz", 670),
         ("sample-pages-60.warc.gz", 60),
