@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
-from curation.filters.words import split_words
+from curation.filters.words import split_words, split_words_twice
 from curation.lake.sql_literals import double_literal
 
 _OPERATORS = {"<": float.__lt__, ">": float.__gt__, "<=": float.__le__}
@@ -83,7 +83,16 @@ class Document:
 
     @cached_property
     def words(self) -> list[str]:
-        return split_words(self.text)
+        """The spaCy-English-shaped split; where the language splits its own way (German, French, Italian), its
+        `language_words` come out of the same pass."""
+        from curation.filters.segmentation import profile_of
+
+        profile = profile_of(self.language_key)
+        if profile is None:
+            return split_words(self.text)
+        english, own = split_words_twice(self.text, profile)
+        self.__dict__.setdefault("language_words", own)
+        return english
 
     @cached_property
     def language_key(self) -> str:
@@ -137,7 +146,10 @@ class Filter:
 
     def reason(self, doc: Document, measured: dict) -> str | None:
         """The first rule that fires (a stable reason string), or None: the document passes."""
-        return first_failed(self.rules(), measured, self.settings_for(doc))
+        rules = self.__dict__.get("_rules")
+        if rules is None:  # a filter's thresholds are fixed once built: its rules are built once too
+            rules = self.__dict__["_rules"] = self.rules()
+        return first_failed(rules, measured, self.settings_for(doc))
 
     def reason_sql(self, sql: SqlColumns) -> str:
         return sql_case(self.rules(), lambda measure: sql.measure(self.name, measure), sql.setting)

@@ -31,7 +31,7 @@ class Fineweb2GopherQualityFilter(PerLanguageFilter):
 
     def measure(self, doc: Document) -> dict[str, float]:
         # the stop words are the language's FineWeb-2 list: measured with it, so they are not a recipe setting
-        return quality_measures(doc.text, doc.language_words, language_settings.stop_words(doc.language_key))
+        return quality_measures(doc, doc.language_words, language_settings.stop_words(doc.language_key))
 
     def rules(self) -> list[Rule]:
         return [

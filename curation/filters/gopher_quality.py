@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from curation.filters.base import Document, Filter, Rule, threshold
 from curation.filters.punctuation import PUNCTUATION_SET
+from curation.filters.word_array import WordArray, word_array
 
 # Gopher's English stop words. Other languages get their most frequent function words, so German text is not
 # judged by English ones (FineWeb2 derives such lists per language from data; these are a hand-made start).
@@ -23,22 +24,70 @@ STOP_WORDS = {
 }
 
 
-def quality_measures(text: str, words: list[str], stop_words) -> dict[str, float]:
-    """Gopher's quality measurements of a text split into `words`; `stop_words` None: that rule does not apply."""
-    non_symbol = [w for w in words if w.isalpha() or any(ch not in PUNCTUATION_SET for ch in w)]
+def quality_measures(doc: Document, words: list[str], stop_words) -> dict[str, float]:
+    """Gopher's quality measurements of the document split into `words`; `stop_words` None: that rule does not
+    apply. What depends on the text alone is computed once per document, what depends on the words once per word
+    split (FineWeb-2's filter reads the same split as this one for languages written with spaces)."""
+    text_part = doc.shared.get("quality_text")
+    if text_part is None:
+        text_part = doc.shared["quality_text"] = _text_measures(doc.text)
+    word_part = doc.shared.get(("quality_words", id(words)))
+    if word_part is None:
+        word_part = doc.shared[("quality_words", id(words))] = _word_measures(word_array(doc.shared, words))
     n_words = len(words) or 1
+    hashes, ellipses, bullet_lines_ratio, end_ellipsis_lines_ratio = text_part
+    return {
+        **word_part,
+        "hash_word_ratio": hashes / n_words,
+        "ellipsis_word_ratio": ellipses / n_words,
+        "bullet_lines_ratio": bullet_lines_ratio,
+        "end_ellipsis_lines_ratio": end_ellipsis_lines_ratio,
+        # None (NULL) where the language has no stop-word list: the rule does not apply
+        "stop_words": len(set(stop_words) & _word_set(doc, words)) if stop_words else None,
+    }
+
+
+def _text_measures(text: str) -> tuple[int, int, float, float]:
     lines = text.splitlines() or [""]
+    return (
+        text.count("#"),
+        text.count("...") + text.count("…"),
+        sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines),
+        sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines),
+    )
+
+
+def _word_measures(array: WordArray) -> dict[str, float]:
+    """A word is a symbol when every character is punctuation (unless str.isalpha says it is a word); it has a
+    letter when any character is alphabetic."""
+    classes = array.character_classes()
+    if classes is None:
+        return _word_measures_python(array.words)
+    all_alpha, any_alpha, any_non_punct = classes
+    non_symbol = all_alpha | any_non_punct
+    count = int(non_symbol.sum())
+    return {
+        "words": count,
+        "avg_word_length": int(array.lengths[non_symbol].sum()) / count if count else 0.0,
+        "alpha_words_ratio": int(any_alpha.sum()) / (array.count or 1),
+    }
+
+
+def _word_measures_python(words: list[str]) -> dict[str, float]:
+    """The reference: what datatrove's GopherQualityFilter computes per word."""
+    non_symbol = [w for w in words if w.isalpha() or any(ch not in PUNCTUATION_SET for ch in w)]
     return {
         "words": len(non_symbol),
         "avg_word_length": sum(map(len, non_symbol)) / len(non_symbol) if non_symbol else 0.0,
-        "hash_word_ratio": text.count("#") / n_words,
-        "ellipsis_word_ratio": (text.count("...") + text.count("…")) / n_words,
-        "bullet_lines_ratio": sum(s.lstrip().startswith(("•", "-")) for s in lines) / len(lines),
-        "end_ellipsis_lines_ratio": sum(s.rstrip().endswith(("...", "…")) for s in lines) / len(lines),
-        "alpha_words_ratio": sum(w.isalpha() or any(c.isalpha() for c in w) for w in words) / n_words,
-        # None (NULL) where the language has no stop-word list: the rule does not apply
-        "stop_words": len(set(stop_words) & set(words)) if stop_words else None,
+        "alpha_words_ratio": sum(w.isalpha() or any(c.isalpha() for c in w) for w in words) / (len(words) or 1),
     }
+
+
+def _word_set(doc: Document, words: list[str]) -> set[str]:
+    found = doc.shared.get(("word_set", id(words)))
+    if found is None:
+        found = doc.shared[("word_set", id(words))] = set(words)
+    return found
 
 
 @dataclass(frozen=True)
@@ -70,7 +119,7 @@ class GopherQualityFilter(Filter):
     min_stop_words: int = threshold(2, 0, 8)
 
     def measure(self, doc: Document) -> dict[str, float]:
-        return quality_measures(doc.text, doc.words, STOP_WORDS.get(doc.language))
+        return quality_measures(doc, doc.words, STOP_WORDS.get(doc.language))
 
     def rules(self) -> list[Rule]:
         return [

@@ -11,6 +11,8 @@ from itertools import compress
 from typing import ClassVar
 
 from curation.filters.base import Document, Filter, Rule, threshold
+from curation.filters.ngrams import NgramText
+from curation.filters.word_array import word_array
 
 # n-gram sizes quality_signals measures; a recipe can drop some or move their thresholds, not add new ones
 MEASURED_TOP_N = (2, 3, 4)
@@ -38,6 +40,7 @@ def _ngrams(words: list[str], n: int, separator: str) -> list[str]:
 
 
 def _top_ngram_chars(words: list[str], n: int) -> int:
+    """The reference count (datatrove's find_top_duplicate); NgramText.top_chars falls back to it."""
     ngrams = _ngrams(words, n, " ")
     if not ngrams:
         return 0
@@ -46,7 +49,8 @@ def _top_ngram_chars(words: list[str], n: int) -> int:
 
 
 def _duplicated_ngram_chars(words: list[str], n: int) -> int:
-    """Characters covered by repeated n-grams, each repeat skipping its n words (datatrove's find_all_duplicate).
+    """Characters covered by repeated n-grams, each repeat skipping its n words (datatrove's find_all_duplicate);
+    the reference that NgramText.duplicated_chars is held to in tests.
 
     Same walk as datatrove's, but only over positions whose n-gram occurs more than once: a unique n-gram can
     never be a repeat, and skipping it or not changes nothing. Keys are words joined without a separator, as
@@ -70,31 +74,41 @@ def _duplicated_ngram_chars(words: list[str], n: int) -> int:
 
 
 def repetition_measures(doc: Document, words: list[str]) -> dict[str, float]:
-    """Line, paragraph and n-gram repetition of the document's text split into `words`; computed once per
-    document and word split (FineWeb-2's filter reads the same split for languages written with spaces)."""
+    """Line, paragraph and n-gram repetition of the document's text split into `words`: the line and paragraph
+    part once per document, the n-gram part once per word split (FineWeb-2's filter reads the same split for
+    languages written with spaces)."""
     cached = doc.shared.get(("repetition", id(words)))
     if cached is not None:
         return cached
     text = doc.text
     if not text:
         return {}
+    lines_part = doc.shared.get("repetition_lines")
+    if lines_part is None:
+        lines_part = doc.shared["repetition_lines"] = _line_measures(text)
+    size = len(text)
+    measures = dict(lines_part)
+    ngrams = NgramText(word_array(doc.shared, words))
+    for n in MEASURED_TOP_N:
+        measures[f"top_{n}_gram_char_frac"] = ngrams.top_chars(n, _top_ngram_chars) / size
+    for n in MEASURED_DUP_N:
+        measures[f"dup_{n}_gram_char_frac"] = ngrams.duplicated_chars(n) / size
+    doc.shared[("repetition", id(words))] = measures
+    return measures
+
+
+def _line_measures(text: str) -> dict[str, float]:
     paragraphs = _PARAGRAPHS.split(text.strip())
     para_dup, para_chars = _duplicates(paragraphs)
     lines = _LINES.split(text)
     line_dup, line_chars = _duplicates(lines)
     size = len(text)
-    measures = {
+    return {
         "dup_para_frac": para_dup / len(paragraphs),
         "dup_para_char_frac": para_chars / size,
         "dup_line_frac": line_dup / len(lines),
         "dup_line_char_frac": line_chars / size,
     }
-    for n in MEASURED_TOP_N:
-        measures[f"top_{n}_gram_char_frac"] = _top_ngram_chars(words, n) / size
-    for n in MEASURED_DUP_N:
-        measures[f"dup_{n}_gram_char_frac"] = _duplicated_ngram_chars(words, n) / size
-    doc.shared[("repetition", id(words))] = measures
-    return measures
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ bench/results/fineweb2_parity.md where the scratch venv has their tokenizer.
 from functools import cache
 
 from curation.filters.language_settings import word_tokenizer
-from curation.filters.words import PROFILES, split_words
+from curation.filters.words import PROFILES, Profile, split_words, split_words_twice
 
 JIEBA_TOKENIZERS = frozenset({"SpaCyTokenizer:zh"})
 
@@ -36,9 +36,17 @@ def chinese_words(text: str) -> list[str]:
     return [word.strip() for word in _jieba().cut(text, cut_all=False) if word.strip()]
 
 
+def profile_of(key: str) -> Profile | None:
+    """The word-split profile of a language key whose spaCy tokenizer differs from the English one, else None."""
+    return PROFILES.get(word_tokenizer(key).removeprefix("SpaCyTokenizer:"))
+
+
 def language_words(doc) -> list[str]:
-    tokenizer = word_tokenizer(doc.language_key)
-    if tokenizer in JIEBA_TOKENIZERS:
+    if word_tokenizer(doc.language_key) in JIEBA_TOKENIZERS:
         return chinese_words(doc.text)
-    profile = PROFILES.get(tokenizer.removeprefix("SpaCyTokenizer:"))
-    return doc.words if profile is None else split_words(doc.text, profile)
+    profile = profile_of(doc.language_key)
+    if profile is None:
+        return doc.words
+    if "words" not in doc.__dict__:
+        return split_words_twice(doc.text, profile)[1]
+    return split_words(doc.text, profile)

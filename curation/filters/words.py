@@ -57,24 +57,43 @@ def split_words(text: str, profile: Profile = ENGLISH) -> list[str]:
     for chunk in text.split():
         if chunk.isalnum():  # most chunks: a plain word, nothing to peel or split
             append(chunk)
-            continue
-        start = 0
-        while start < len(chunk) - 1 and chunk[start] in _PREFIX:
-            tokens.append(chunk[start])
-            start += 1
-        core, suffixes = chunk[start:], []
-        while len(core) > 1 and core[-1] in _SUFFIX and not _ABBREVIATION.match(core):
-            if profile.number_period and core[-1] == "." and core[-2].isdigit():
-                break
-            if not profile.apostrophe_suffix and core[-1] in "'’" and core[-2].isalpha():
-                break
-            if core.endswith("..."):
-                suffixes.append("...")
-                core = core[:-3]
-            else:
-                suffixes.append(core[-1])
-                core = core[:-1]
-        if core:
-            tokens.extend(_core_tokens(core) if profile is ENGLISH else _core_tokens(core, profile))
-        tokens.extend(reversed(suffixes))
+        else:
+            _split_chunk(chunk, profile, tokens)
     return tokens
+
+
+def split_words_twice(text: str, profile: Profile) -> tuple[list[str], list[str]]:
+    """`(split_words(text), split_words(text, profile))` in one pass: the two differ only in chunks that are not
+    a plain word, so those are split twice and the rest once."""
+    english: list[str] = []
+    other: list[str] = []
+    for chunk in text.split():
+        if chunk.isalnum():
+            english.append(chunk)
+            other.append(chunk)
+        else:
+            _split_chunk(chunk, ENGLISH, english)
+            _split_chunk(chunk, profile, other)
+    return english, other
+
+
+def _split_chunk(chunk: str, profile: Profile, tokens: list[str]) -> None:
+    start = 0
+    while start < len(chunk) - 1 and chunk[start] in _PREFIX:
+        tokens.append(chunk[start])
+        start += 1
+    core, suffixes = chunk[start:], []
+    while len(core) > 1 and core[-1] in _SUFFIX and not _ABBREVIATION.match(core):
+        if profile.number_period and core[-1] == "." and core[-2].isdigit():
+            break
+        if not profile.apostrophe_suffix and core[-1] in "'’" and core[-2].isalpha():
+            break
+        if core.endswith("..."):
+            suffixes.append("...")
+            core = core[:-3]
+        else:
+            suffixes.append(core[-1])
+            core = core[:-1]
+    if core:
+        tokens.extend(_core_tokens(core) if profile is ENGLISH else _core_tokens(core, profile))
+    tokens.extend(reversed(suffixes))

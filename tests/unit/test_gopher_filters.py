@@ -169,3 +169,48 @@ def test_the_fast_duplicated_ngram_walk_matches_datatroves_loop():
         words = rng.choices(vocabulary, k=rng.randint(0, 60))
         for n in range(1, 11):
             assert _duplicated_ngram_chars(words, n) == datatrove_loop(words, n), (words, n)
+
+
+def test_vectorized_ngram_counts_equal_the_python_reference_and_survive_hash_collisions(monkeypatch):
+    """NgramText (numpy, hashed keys) must give exactly what the Python reference counts: top n-grams with
+    Counter's first-seen tie-break, duplicated n-grams with joined-key collisions; and when two different strings
+    share a hash (forced here: every key equal) the strings still decide."""
+    import random
+
+    import numpy as np
+
+    from curation.filters import ngrams
+    from curation.filters.gopher_repetition import _duplicated_ngram_chars, _top_ngram_chars
+    from curation.filters.ngrams import NgramText
+
+    rng = random.Random(11)
+    vocabulary = ["a", "b", "ab", "c", "bc", "the", "cat", "Über", "😀", "x y"]
+    cases = [rng.choices(vocabulary, k=rng.randint(0, 80)) for _ in range(300)]
+    cases.append(("the cat sat on the mat " * 40).split())
+
+    def check():
+        for words in cases:
+            text = NgramText(words)
+            for n in range(1, 11):
+                assert text.top_chars(n, _top_ngram_chars) == _top_ngram_chars(words, n), (words, n)
+                assert text.duplicated_chars(n) == _duplicated_ngram_chars(words, n), (words, n)
+
+    check()
+    monkeypatch.setattr(ngrams._PrefixHash, "keys", lambda self, begin, end: np.zeros(len(begin), dtype=np.uint64))
+    check()
+
+
+def test_word_classes_in_numpy_equal_the_per_word_python_rule():
+    """Gopher quality's word counts (symbol words, average length, words with a letter) from WordArray's character
+    tables equal the per-word Python rule, for ASCII, accents, CJK, punctuation beyond the BMP (𑁇), letters beyond
+    it (𝐀), emoji and a lone surrogate."""
+    import random
+
+    from curation.filters.gopher_quality import _word_measures, _word_measures_python
+    from curation.filters.word_array import WordArray
+
+    pieces = ["a", "Über", "…", "--", "1,000", "#", "中文", "𑁇", "𝐀", "😀", "\ud800", "x1", "’", "ǅ", "²"]
+    rng = random.Random(5)
+    for _ in range(300):
+        words = ["".join(rng.choices(pieces, k=rng.randint(1, 3))) for _ in range(rng.randint(0, 40))]
+        assert _word_measures(WordArray(words)) == _word_measures_python(words), words
