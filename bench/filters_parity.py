@@ -101,12 +101,12 @@ def ours_fineweb_recipe(texts: list[str]) -> list[str | None]:
     """This project's `fineweb` recipe (recipes/filters/fineweb.yaml = the defaults quality_signals decides with),
     language ID included."""
     from curation.documents.langid import identify
-    from curation.filters import FILTER_CLASSES
+    from curation.filters import FINEWEB
     from curation.filters.recipe import load_recipe
     from curation.filters.signals import signals_of
 
     recipe = load_recipe(ROOT / "recipes" / "filters" / "fineweb.yaml")
-    assert recipe.build() == [cls() for cls in FILTER_CLASSES.values()], "fineweb.yaml differs from the defaults"
+    assert recipe.build() == [cls() for cls in FINEWEB], "fineweb.yaml differs from FineWeb's defaults"
     languages, scores = identify(texts)
     return [
         signals_of(text, language, score)["fineweb_reason"]
