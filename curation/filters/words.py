@@ -6,7 +6,7 @@ Agreement of the filters built on it with datatrove's: bench/filters_parity.py (
 import re
 from dataclasses import dataclass
 
-_PREFIX = frozenset("\"'([{<*$£€¥¿¡“‘«„§#~")
+_PREFIX = frozenset("=\"'([{<*$£€¥¿¡“‘«„§#~")
 _SUFFIX = frozenset("\"')]}>,;:!?.%”’»…*")
 _ABBREVIATION = re.compile(  # spaCy's English exceptions keep these whole: e.g.  U.S.  L.  Dr.  Jan.
     r"^(?:[A-Za-z]\.)+$|^(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|Jr|Sr|Inc|Ltd|Co|Corp|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"

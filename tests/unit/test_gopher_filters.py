@@ -138,6 +138,8 @@ def test_german_is_judged_by_german_stop_words():
             ["A", "well", "-", "known", "1,000-page", "book", "(", "e.g.", "this", "one", ")", "."],
         ),
         ("See /tmp and python:3.7 ...", ["See", "/tmp", "and", "python:3.7", "..."]),
+        # spaCy peels '=' off a word's front one by one, never off its end
+        ("==== APOIA ==== a=b x=", ["=", "=", "=", "=", "APOIA", "=", "=", "=", "=", "a=b", "x="]),
     ],
 )
 def test_words_are_split_like_spacys_english_tokenizer(text, tokens):
