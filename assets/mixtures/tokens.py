@@ -64,7 +64,7 @@ def document_tokens_asset(recipes: Recipes) -> dg.AssetsDefinition:
             except TokenizerError as error:
                 raise dg.Failure(str(error)) from None
             with store.connect(read_only=True) as con:
-                con.execute("SET preserve_insertion_order = false")
+                con.execute("SET SESSION preserve_insertion_order = false")
                 texts = con.execute(counts.missing_texts_sql(sorted(needed), tokenizer.id, mode))
                 reader = texts.to_arrow_reader(engine.rows_per_batch)
                 batches = (b for b in reader if b.num_rows)

@@ -156,8 +156,8 @@ def read_partition(
     each batch query skip the files outside its range."""
     if order_by is None:
         # DuckDB otherwise buffers its parallel scan's output to keep the order: 806 MB instead of 484 MB peak for
-        # a 200,000-document partition. The setting is the connection's (each lake connection is its own DuckDB).
-        cursor.execute("SET preserve_insertion_order = false")
+        # a 200,000-document partition. The setting is this session's only (lake sessions share DuckDB instances).
+        cursor.execute("SET SESSION preserve_insertion_order = false")
         select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ?"
         reader = cursor.execute(select, [key]).to_arrow_reader(rows_per_batch)
         for batch in reader:
@@ -340,30 +340,50 @@ class Lake:
     @contextmanager
     def connect(self, read_only: bool = False, snapshot: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A DuckDB connection with the lake attached as `lake` and selected as the default catalog; with
-        `snapshot`, read-only as the lake was at that snapshot (time travel, views included)."""
+        `snapshot`, read-only as the lake was at that snapshot (time travel, views included).
+
+        On a SQLite or server catalog the connection is a cursor of a DuckDB instance this process keeps with the
+        lake attached (one read-only, one writable): loading the extensions and the catalog's metadata costs ~50 ms
+        per attach, which a partition run's ~28 sessions paid each. A cursor has its own transaction, temporary
+        objects and session settings, and each transaction reads the catalog's latest snapshot, so sessions see
+        every commit, their own process's and others'. A DuckDB catalog file (one process at a time) and time
+        travel get an instance of their own, closed with the session."""
         read_only = read_only or snapshot is not None
         with self._lock(writing=not read_only):
-            extensions = self._extension_files()
-            identities = {str(path): _file_identity(path) for path in extensions}  # before loading: see below
-            verified = all(_VERIFIED.get(path) == identity for path, identity in identities.items())
-            # no cache of Parquet file contents: a stage streams a partition once, and the cache would grow with it
-            config = {
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "enable_external_file_cache": False,
-            }
-            if verified:  # only these files, checked earlier in this process and unchanged, are loaded
-                config["allow_unsigned_extensions"] = True
-            con = duckdb.connect(config=config)
-            try:
-                for path in extensions:
-                    con.execute(f"LOAD {_sql_str(str(path))}")
-                if not verified:  # DuckDB checked each signature; a file replaced meanwhile has a new identity
-                    _VERIFIED.update(identities)
-                self._attach(con, read_only, snapshot)
+            if snapshot is not None or not (self.is_sqlite_catalog or not self.is_local_catalog):
+                con = self._open(read_only, snapshot)
+                try:
+                    yield con
+                finally:
+                    con.close()
+                return
+            with _SESSIONS.cursor(self, read_only) as con:
                 yield con
-            finally:
-                con.close()
+
+    def _open(self, read_only: bool, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
+        """A new DuckDB instance with the extensions loaded and the lake attached."""
+        extensions = self._extension_files()
+        identities = {str(path): _file_identity(path) for path in extensions}  # before loading: see below
+        verified = all(_VERIFIED.get(path) == identity for path, identity in identities.items())
+        # no cache of Parquet file contents: a stage streams a partition once, and the cache would grow with it
+        config = {
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "enable_external_file_cache": False,
+        }
+        if verified:  # only these files, checked earlier in this process and unchanged, are loaded
+            config["allow_unsigned_extensions"] = True
+        con = duckdb.connect(config=config)
+        try:
+            for path in extensions:
+                con.execute(f"LOAD {_sql_str(str(path))}")
+            if not verified:  # DuckDB checked each signature; a file replaced meanwhile has a new identity
+                _VERIFIED.update(identities)
+            self._attach(con, read_only, snapshot)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     @contextmanager
     def compare(self, before: int, after: int) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -523,3 +543,81 @@ class Lake:
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1", [ALIAS]
             ).fetchall()
         return [r[0] for r in rows]
+
+
+class _Sessions:
+    """The DuckDB instances this process keeps with a lake attached, by (process, catalog, data path, read-only):
+    connections are cursors of them. At most `limit` idle instances stay open (the least recently used idle one is
+    closed first); one whose database failed is dropped."""
+
+    def __init__(self, limit: int = 4):
+        self.limit = limit
+        self._guard = threading.Lock()
+        self._roots: dict[tuple, list] = {}  # key -> [root connection, cursors in use]
+
+    @contextmanager
+    def cursor(self, lake: "Lake", read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        key = _session_key(lake, read_only)
+        with self._guard:
+            entry = self._roots.pop(key, None) if key else None  # re-inserted below: the dict's order is use order
+        if entry is None:
+            entry = [lake._open(read_only), 0]
+            key = _session_key(lake, read_only)  # a catalog the attach created has its identity now
+        with self._guard:
+            if key:
+                self._roots[key] = entry
+            entry[1] += 1
+            try:
+                con = entry[0].cursor()
+            except BaseException:
+                entry[1] -= 1
+                raise
+        try:
+            con.execute(f"USE {ALIAS}")
+            yield con
+        except duckdb.FatalException:
+            self._drop(key, entry)
+            raise
+        finally:
+            con.close()  # rolls back what the session left open
+            with self._guard:
+                entry[1] -= 1
+                if not key:
+                    entry[0].close()
+                self._trim()
+
+    def _drop(self, key: tuple | None, entry: list) -> None:
+        with self._guard:
+            if key and self._roots.get(key) is entry:
+                del self._roots[key]
+
+    def _trim(self) -> None:
+        idle = [key for key, (_, users) in self._roots.items() if users == 0]
+        for key in idle[: max(0, len(self._roots) - self.limit)]:
+            self._roots.pop(key)[0].close()
+
+    def close_all(self) -> None:
+        """Close every idle instance (a process that is done with its lakes, or a test that deletes one)."""
+        with self._guard:
+            for key in [key for key, (_, users) in self._roots.items() if users == 0]:
+                self._roots.pop(key)[0].close()
+
+
+def _session_key(lake: "Lake", read_only: bool) -> tuple | None:
+    """Process, catalog, data path, read-only, and for a local catalog its file's (device, inode): a lake deleted
+    and created again at the same path is a new lake. None for a local catalog not created yet."""
+    identity = None
+    if lake.is_local_catalog:
+        try:
+            stat = lake._catalog_path().stat()
+        except FileNotFoundError:
+            return None
+        identity = (stat.st_dev, stat.st_ino)
+    return (os.getpid(), *lake.attach_target(), read_only, identity)
+
+
+_SESSIONS = _Sessions()
+
+
+def close_sessions() -> None:
+    _SESSIONS.close_all()
