@@ -440,12 +440,25 @@ class Lake:
         if not read_only and (is_new or not self.is_local_catalog):
             self._set_parquet_options(con)
 
-    def _set_parquet_options(self, con: duckdb.DuckDBPyConnection) -> None:
-        """zstd Parquet, set once when the lake is created (a server catalog: when a writer finds it unset)."""
-        current = dict(con.execute(f"SELECT option_name, value FROM ducklake_options({_sql_str(ALIAS)})").fetchall())
-        for option, value in _PARQUET_OPTIONS.items():
-            if current.get(option) != value:
-                con.execute(f"CALL {ALIAS}.set_option({_sql_str(option)}, {_sql_str(value)})")
+    def _set_parquet_options(self, con: duckdb.DuckDBPyConnection, attempts: int = 5) -> None:
+        """zstd Parquet, set once when the lake is created (a server catalog: when a writer finds it unset). Both
+        options in one transaction: a writer that attaches meanwhile never sees a zstd level without zstd."""
+        for attempt in range(attempts):
+            current = dict(
+                con.execute(f"SELECT option_name, value FROM ducklake_options({_sql_str(ALIAS)})").fetchall()
+            )
+            changes = [(option, value) for option, value in _PARQUET_OPTIONS.items() if current.get(option) != value]
+            if not changes:
+                return
+            try:
+                with _committed(con, None):
+                    for option, value in changes:
+                        con.execute(f"CALL {ALIAS}.set_option({_sql_str(option)}, {_sql_str(value)})")
+                return
+            except duckdb.TransactionException as error:
+                if not _is_conflict(error) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def snapshot_id(self, con: duckdb.DuckDBPyConnection) -> int:
         return con.execute(f"SELECT id FROM ducklake_current_snapshot({_sql_str(ALIAS)})").fetchone()[0]
@@ -521,7 +534,8 @@ class Lake:
 
     def create_missing_tables(self, schemas: dict[str, pa.Schema], attempts: int = 5) -> None:
         """Empty tables with these schemas where none exist yet, in a transaction of their own: on a server catalog
-        writers that start together on a new lake race to create them, and the losers find them on retry."""
+        writers that start together on a new lake race to create them (and its options), and the losers find them
+        on retry, on a freshly attached catalog."""
         for attempt in range(attempts):
             try:
                 with self.connect() as con:
@@ -532,9 +546,11 @@ class Lake:
                         for table in missing:
                             _create_if_missing(con, table, schemas[table])
                 return
-            except duckdb.TransactionException as error:
-                if not _is_conflict(error) or attempt == attempts - 1:
+            except (duckdb.TransactionException, duckdb.BinderException) as error:
+                racing = _is_conflict(error) or "compression level" in str(error).lower()
+                if not racing or attempt == attempts - 1:
                     raise
+                _SESSIONS.forget(self)  # attach again: the catalog as the race left it
                 time.sleep(0.05 * (attempt + 1))
 
     def table_names(self) -> list[str]:
@@ -582,9 +598,18 @@ class _Sessions:
             con.close()  # rolls back what the session left open
             with self._guard:
                 entry[1] -= 1
-                if not key:
-                    entry[0].close()
+                if entry[1] == 0 and (not key or self._roots.get(key) is not entry):
+                    entry[0].close()  # never kept, or dropped or forgotten meanwhile
                 self._trim()
+
+    def forget(self, lake: "Lake") -> None:
+        """Attach this lake anew next time (idle instances closed, busy ones left to their sessions)."""
+        target = lake.attach_target()
+        with self._guard:
+            for key in [k for k, (_, users) in self._roots.items() if k[1:3] == target]:
+                root, users = self._roots.pop(key)
+                if users == 0:
+                    root.close()
 
     def _drop(self, key: tuple | None, entry: list) -> None:
         with self._guard:
