@@ -13,6 +13,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 # datatrove's defaults: "example.com/org are actually maintained as an example"; the IPv4 list "randomly generated
 # ... did not respond to ping requests at the time the list was created"
 EMAIL_PLACEHOLDERS = ("email@example.com", "firstname.lastname@example.org")
@@ -35,6 +37,9 @@ EMAIL = re.compile(  # datatrove's pattern, unchanged
 IPV4 = re.compile(  # datatrove's pattern, unchanged (no boundaries: "1.2.3.45" inside longer digit runs matches)
     r"(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)"
 )
+# an IPv4 match is digits and dots only, at least 7 of them, and the pattern looks at nothing around it: searching
+# each run of 7+ digits and dots that holds 3 dots finds the same matches, in the same order, ~5x faster
+DIGIT_DOT_RUNS = re.compile(r"[0-9.]{7,}")
 # IPv6 candidates: hex groups and colons (at least two colons), optionally ending in dotted IPv4, not glued to a
 # word, a colon or a dot on either side; `ipaddress` decides (times, MAC addresses, C++'s `a::b` are not addresses)
 IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:]|\.\d)")
@@ -76,11 +81,27 @@ def anonymize(text: str) -> tuple[str, PIICounts]:
     if "@" in text:
         text = EMAIL.sub(emails, text)
     if "." in text:
-        text = IPV4.sub(ipv4, text)
-    if "::" in text or text.count(":") >= 7:  # every IPv6 address has a "::" or seven colons
+        text = DIGIT_DOT_RUNS.sub(lambda run: _ipv4_in(run.group(0), ipv4), text)
+    if _may_hold_ipv6(text):
         ipv6 = _Turns(IPV6_PLACEHOLDERS, _is_public_ipv6)
         text = IPV6.sub(ipv6, text)
     return text, PIICounts(emails.replaced, ipv4.replaced, ipv6.replaced if ipv6 else 0)
+
+
+def _may_hold_ipv6(text: str) -> bool:
+    """Every IPv6 address has a "::", or six colons (seven, or six before a dotted IPv4 tail) each at most 5
+    characters after the one before."""
+    if "::" in text:
+        return True
+    if text.count(":") < 6:
+        return False
+    colons = np.flatnonzero(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == ord(":"))
+    close = (np.diff(colons) <= 5).astype(np.int8)
+    return close.size >= 5 and int(np.convolve(close, np.ones(5, dtype=np.int8), "valid").max()) == 5
+
+
+def _ipv4_in(run: str, turns: "_Turns") -> str:
+    return IPV4.sub(turns, run) if run.count(".") >= 3 else run
 
 
 def _is_public_ipv6(candidate: str) -> bool:

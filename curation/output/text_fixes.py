@@ -10,6 +10,8 @@
 
 from functools import cache
 
+import numpy as np
+
 
 @cache
 def _ftfy_config():
@@ -34,9 +36,82 @@ def _ftfy_config():
 
 
 def fix_mojibake(text: str) -> str:
+    """ftfy.fix_text with FTFYFormatter's settings, skipped where it provably changes nothing (most texts)."""
+    if not _could_change(text):
+        return text
     import ftfy
 
     return ftfy.fix_text(text, config=_ftfy_config())
+
+
+def _could_change(text: str) -> bool:
+    """False only when no step of that configuration can act on any line of `text`: ftfy fixes line by line, and
+    each step needs something these whole-text searches would find first. Its encoding repair needs a line its
+    badness pattern flags; entities need `&...;`; the C1, surrogate, terminal-escape and control-character steps
+    need those characters. Held to ftfy itself by tests/unit/test_output_fixes.py."""
+    bad, line_start, tables, entity = _checks()
+    triggers, suspicious = tables
+    codes = np.minimum(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), _BMP)
+    if triggers[codes].any() or ("&" in text and entity.search(text)):
+        return True
+    if ("Ã" in text or "Â" in text) and line_start.search(text):
+        return True
+    seeds = _seeds(codes, np.flatnonzero(suspicious[codes]))
+    return bool(seeds.size) and bool(bad.search(_around(text, seeds)))
+
+
+# ftfy's badness pattern (tests/unit/test_output_fixes.py checks it on the pattern itself): every alternative is at
+# most 7 characters long, holds a C1 control, one of Œ œ Ã Â, or two characters that only characters written in
+# the pattern (or C1 controls) can be, and has at most 2 characters before the first of those.
+_SPAN, _BEFORE, _BMP = 7, 2, 0x10000
+_LONE = np.array([ord(c) for c in "ŒœÃÂ"], dtype=np.uint32)
+
+
+def _seeds(codes: np.ndarray, suspicious: np.ndarray) -> np.ndarray:
+    """Where a badness match could have its first such character: one with another fewer than 7 characters away,
+    or one of Œ œ Ã Â."""
+    if not suspicious.size:
+        return suspicious
+    near = np.diff(suspicious) < _SPAN
+    close = np.zeros(suspicious.size, dtype=bool)
+    close[:-1] |= near
+    close[1:] |= near
+    found = codes[suspicious]
+    lone = (found == _LONE[0]) | (found == _LONE[1]) | (found == _LONE[2]) | (found == _LONE[3])
+    return suspicious[close | lone]
+
+
+def _around(text: str, seeds: np.ndarray) -> str:
+    """The text's stretches from 2 characters before each seed to 7 after it, joined by NUL: every badness match
+    lies whole inside one stretch, and a NUL can only add matches, never hide one, so a text judged clean here is
+    clean (the text itself holds no NUL: that is a control character, caught before)."""
+    starts = np.maximum(seeds - _BEFORE, 0)
+    ends = np.maximum.accumulate(seeds + _SPAN)
+    opens = np.concatenate(([True], starts[1:] > ends[:-1]))
+    closes = np.concatenate((opens[1:], [True]))
+    return "\x00".join(text[a:b] for a, b in zip(starts[opens].tolist(), ends[closes].tolist(), strict=True))
+
+
+@cache
+def _checks():
+    """ftfy's badness pattern, its line-start alternative, two code-point tables (the characters the other steps
+    act on; the characters the badness pattern names, C1 controls included; one last entry, False, stands for every
+    code point beyond the BMP: none is either), and its entity pattern."""
+    import re
+
+    from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
+    from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE
+
+    assert all(code < _BMP for code in CONTROL_CHARS) and all(ord(c) < _BMP for c in BADNESS_RE.pattern)
+    triggers = np.zeros(_BMP + 1, dtype=bool)
+    triggers[[*CONTROL_CHARS, 0x1B, *range(0x80, 0xA0), *range(0xD800, 0xE000)]] = True
+    # what the pattern names: its categories' characters (ranges such as à-ñ expanded) and its other literals
+    everything = "".join(map(chr, range(0x80, _BMP)))
+    named = {c for category in MOJIBAKE_CATEGORIES.values() for c in re.findall(f"[{category}]", everything)}
+    named |= {c for c in BADNESS_RE.pattern if ord(c) > 0x7F}
+    suspicious = np.zeros(_BMP + 1, dtype=bool)
+    suspicious[[ord(c) for c in named]] = True
+    return BADNESS_RE, re.compile("(?m)^[ÃÂ] "), (triggers, suspicious), HTML_ENTITY_RE
 
 
 def ftfy_version() -> str:
