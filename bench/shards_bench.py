@@ -67,7 +67,7 @@ lake = Lake("sqlite:" + root + "/catalog.sqlite", root + "/files")
 total = 0
 with lake.connect(read_only=True) as con:
     for batch in con.execute("SELECT text FROM documents").to_arrow_reader(1024):
-        total += sum(len(e.ids) + 1 for e in encode(tokenizer, batch.column("text").to_pylist()))
+        total += sum(len(ids) + 1 for ids in encode(tokenizer, batch.column("text").to_pylist()))
 print(total)
 """
 

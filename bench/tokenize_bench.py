@@ -57,8 +57,8 @@ tokenizer = open_tokenizer(name)
 eos = np.array([tokenizer.eos_id], dtype=tokenizer.dtype)
 writer = IndexedDatasetWriter(prefix, tokenizer.dtype)
 def flush(texts):
-    for encoding in encode(tokenizer, texts):
-        writer.add(np.concatenate([np.array(encoding.ids, dtype=tokenizer.dtype), eos]))
+    for ids in encode(tokenizer, texts):
+        writer.add(np.concatenate([np.array(ids, dtype=tokenizer.dtype), eos]))
 batch = []
 with gzip.open(source, "rt") as lines:
     for line in lines:

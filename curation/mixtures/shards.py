@@ -215,8 +215,8 @@ def _write_tokens(table: pa.Table, staging: Path, prefix: str, tokenizer: Tokeni
     for start in range(0, table.num_rows, TOKENIZE_BATCH):
         batch = table.slice(start, TOKENIZE_BATCH).select(["doc_id", "text", "tokens"]).to_pydict()
         new = {d: t for d, t in zip(batch["doc_id"], batch["text"], strict=True) if d not in cache}
-        for doc_id, encoding in zip(new, encode(tokenizer, list(new.values())), strict=True):
-            cache[doc_id] = np.array(encoding.ids, dtype=tokenizer.dtype)
+        for doc_id, ids in zip(new, encode(tokenizer, list(new.values())), strict=True):
+            cache[doc_id] = np.array(ids, dtype=tokenizer.dtype)
         for doc_id, expected in zip(batch["doc_id"], batch["tokens"], strict=True):
             ids = cache[doc_id]
             if ids.size != expected:

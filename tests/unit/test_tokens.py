@@ -18,7 +18,7 @@ def test_the_bundled_gpt_neox_tokenizer_counts_and_round_trips_text():
     assert tokenizer.id.startswith("gpt-neox-20b@") and len(tokenizer.id) == len("gpt-neox-20b@") + 12
     texts = ["Hello world", "Grüße aus Köln\n\nZeile zwei", ""]
     assert count_tokens(tokenizer, texts) == [2, 13, 0]
-    decoded = [tokenizer.load().decode(e.ids) for e in encode(tokenizer, texts)]
+    decoded = [tokenizer.load().decode(ids) for ids in encode(tokenizer, texts)]
     assert decoded == texts
 
 
@@ -75,3 +75,33 @@ def test_a_truncated_bin_file_is_refused(tmp_path):
     (tmp_path / "p.bin").write_bytes((tmp_path / "p.bin").read_bytes()[:-4])
     with pytest.raises(megatron.IndexedDatasetError, match="the index says otherwise"):
         megatron.IndexedDataset(tmp_path / "p")
+
+
+def test_byte_level_bpe_files_are_encoded_by_tiktoken_with_hugging_faces_ids(tmp_path):
+    """GPT-NeoX-20B's file qualifies for the tiktoken engine; its ids equal Hugging Face's on every document of the
+    bundled crawl and on text that exercises the added tokens (specials inside words, runs of spaces), NFC and
+    emoji. A file outside what tiktoken reproduces (here: NFKC) falls back to Hugging Face and counts the same."""
+    import json
+
+    from support.samples import documents
+
+    tokenizer = open_tokenizer("gpt-neox-20b")
+    assert tokenizer.engine == "tiktoken-bpe"
+    reference = tokenizer.load()
+    texts = documents() + [
+        "<|endoftext|>x<|endoftext|> assistants RWKV<|padding|>",
+        "a" + " " * 60 + "b\t\t \n\n\n   c",
+        "Cafe\u0301 e\u0301 Å ﬁne 😀👍🏽 ",
+        "assistant\u030c",  # a special, then a combining mark that NFC would fold into it: split first, as HF does
+    ]
+    expected = [e.ids for e in reference.encode_batch(texts, add_special_tokens=False)]
+    assert encode(tokenizer, texts) == expected
+
+    spec = json.loads(tokenizer.path.read_text())
+    spec["normalizer"] = {"type": "NFKC"}
+    folder = tmp_path / "tokenizers"
+    folder.mkdir()
+    (folder / "nfkc-neox.json").write_text(json.dumps(spec))
+    other = open_tokenizer("nfkc-neox", folder=folder)
+    assert other.engine == "huggingface"
+    assert count_tokens(other, ["ﬁne Café"]) == [len(other.load().encode("ﬁne Café", add_special_tokens=False).ids)]
