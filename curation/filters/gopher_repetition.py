@@ -11,7 +11,7 @@ from itertools import compress
 from typing import ClassVar
 
 from curation.filters.base import Document, Filter, Rule, threshold
-from curation.filters.ngrams import NgramText
+from curation.filters.ngrams import NgramText, repeat_walk
 from curation.filters.word_array import word_array
 
 # n-gram sizes quality_signals measures; a recipe can drop some or move their thresholds, not add new ones
@@ -60,17 +60,7 @@ def _duplicated_ngram_chars(words: list[str], n: int) -> int:
     if len(counts) == len(ngrams):
         return 0
     repeated_at = compress(range(len(ngrams)), map((1).__lt__, map(counts.__getitem__, ngrams)))
-    seen, repeated, resume = set(), 0, 0
-    for i in repeated_at:
-        if i < resume:
-            continue  # inside a repeat just counted: datatrove steps over it
-        ngram = ngrams[i]
-        if ngram in seen:
-            repeated += len(ngram)
-            resume = i + n
-        else:
-            seen.add(ngram)
-    return repeated
+    return repeat_walk(repeated_at, ngrams.__getitem__, n)
 
 
 def repetition_measures(doc: Document, words: list[str]) -> dict[str, float]:

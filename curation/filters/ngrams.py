@@ -10,7 +10,7 @@ position whose hash repeats but compares the real strings there. The Python func
 stay the reference (tests/unit/test_gopher_filters.py holds the two to each other).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -70,17 +70,24 @@ class NgramText:
         repeated = np.zeros(positions, dtype=bool)  # a hash seen at two positions or more
         repeated[order[1:][same]] = True
         repeated[order[:-1][same]] = True
-        words, seen, total, resume = self.words, set(), 0, 0
-        for i in np.flatnonzero(repeated).tolist():
-            if i < resume:
-                continue  # inside a repeat just counted: datatrove steps over it
-            ngram = "".join(words[i : i + n])
-            if ngram in seen:
-                total += len(ngram)
-                resume = i + n
-            else:
-                seen.add(ngram)
-        return total
+        words = self.words
+        return repeat_walk(np.flatnonzero(repeated).tolist(), lambda i: "".join(words[i : i + n]), n)
+
+
+def repeat_walk(positions: Iterable[int], ngram_at: Callable[[int], str], n: int) -> int:
+    """datatrove's find_all_duplicate walk, over the positions whose n-gram may repeat (a unique n-gram is never a
+    repeat, so skipping it changes nothing): characters of each n-gram seen before, stepping over its n words."""
+    seen, total, resume = set(), 0, 0
+    for i in positions:
+        if i < resume:
+            continue  # inside a repeat just counted: datatrove steps over it
+        ngram = ngram_at(i)
+        if ngram in seen:
+            total += len(ngram)
+            resume = i + n
+        else:
+            seen.add(ngram)
+    return total
 
 
 def _code_points(text: str) -> np.ndarray:

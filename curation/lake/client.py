@@ -350,7 +350,8 @@ class Lake:
         travel get an instance of their own, closed with the session."""
         read_only = read_only or snapshot is not None
         with self._lock(writing=not read_only):
-            if snapshot is not None or not (self.is_sqlite_catalog or not self.is_local_catalog):
+            shared = self.is_sqlite_catalog or not self.is_local_catalog  # a DuckDB catalog file: one process
+            if snapshot is not None or not shared:
                 con = self._open(read_only, snapshot)
                 try:
                     yield con
