@@ -71,10 +71,22 @@ def split_words_twice(text: str, profile: Profile) -> tuple[list[str], list[str]
         if chunk.isalnum():
             english.append(chunk)
             other.append(chunk)
+        elif _splits_alike(chunk):
+            start = len(english)
+            _split_chunk(chunk, ENGLISH, english)
+            other += english[start:]
         else:
             _split_chunk(chunk, ENGLISH, english)
             _split_chunk(chunk, profile, other)
     return english, other
+
+
+def _splits_alike(chunk: str) -> bool:
+    """Every profile splits this chunk as English does: the profiles differ only on hyphens, apostrophes
+    (contractions, elisions) and a period after a digit."""
+    if "-" in chunk or "'" in chunk or "’" in chunk:
+        return False
+    return "." not in chunk or not any(c.isdigit() for c in chunk)
 
 
 def _split_chunk(chunk: str, profile: Profile, tokens: list[str]) -> None:
