@@ -51,14 +51,14 @@ import gzip, json, sys
 import numpy as np
 sys.path.insert(0, sys.argv[4])
 from curation.tokens.megatron import IndexedDatasetWriter
-from curation.tokens.tokenizer_files import encode, open_tokenizer
+from curation.tokens.tokenizer_files import encode_arrays, open_tokenizer
 source, prefix, name = sys.argv[1:4]
 tokenizer = open_tokenizer(name)
 eos = np.array([tokenizer.eos_id], dtype=tokenizer.dtype)
 writer = IndexedDatasetWriter(prefix, tokenizer.dtype)
 def flush(texts):
-    for ids in encode(tokenizer, texts):
-        writer.add(np.concatenate([np.array(ids, dtype=tokenizer.dtype), eos]))
+    for ids in encode_arrays(tokenizer, texts):
+        writer.add(np.concatenate([ids, eos]))
 batch = []
 with gzip.open(source, "rt") as lines:
     for line in lines:

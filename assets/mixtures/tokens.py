@@ -12,6 +12,7 @@ from assets.mixtures import GROUP
 from assets.resources import ComputeResource, LakeResource
 from curation.lake import tables
 from curation.mixtures.recipe import MixtureRecipe
+from curation.output import fixes
 from curation.recipes import Recipes
 from curation.tokens import counts
 from curation.tokens.tokenizer_files import TokenizerError, open_tokenizer
@@ -40,6 +41,7 @@ def document_tokens_asset(recipes: Recipes) -> dg.AssetsDefinition:
             *(deduplicated_documents_key(name) for name in filters),
             tables.DOCUMENT_LINES.name,
             tables.DOCUMENT_BOILERPLATE.name,
+            tables.DOCUMENT_OUTPUT_FIXES.name,  # texts it found unchanged skip the fixes
         ],
         group_name=GROUP,
         kinds={"ducklake", "tokenizers"},
@@ -65,7 +67,8 @@ def document_tokens_asset(recipes: Recipes) -> dg.AssetsDefinition:
                 raise dg.Failure(str(error)) from None
             with store.connect(read_only=True) as con:
                 con.execute("SET SESSION preserve_insertion_order = false")
-                texts = con.execute(counts.missing_texts_sql(sorted(needed), tokenizer.id, mode))
+                stored_fixes = fixes.stored_fixes_sql(con, counts.output_text_sql(mode))
+                texts = con.execute(counts.missing_texts_sql(sorted(needed), tokenizer.id, mode, stored_fixes))
                 reader = texts.to_arrow_reader(engine.rows_per_batch)
                 batches = (b for b in reader if b.num_rows)
                 counted = pa.concat_tables(

@@ -1,6 +1,7 @@
 """documents -> `document_output_fixes`: per document what its text changes on the way out of the lake (ftfy,
 e-mail and IP anonymization, `|` table lines; curation/output), so the changes can be counted and queried before
-any shard is written. The shards apply the same fixes to the text they hold."""
+any shard is written. The fixed text of every document the fixes change is stored too (with the md5 of the text it
+came from), so token counts and shards take it instead of fixing the same text again."""
 
 import dagster as dg
 
@@ -28,7 +29,8 @@ EXAMPLES = 5
     group_name=GROUP,
     kinds={"ducklake", "ftfy"},
     description="Per document: whether ftfy repairs its text, how many e-mail, public IPv4 and IPv6 addresses the "
-    "shards replace by FineWeb's placeholders, and how many `|` table-artifact lines they collapse.",
+    "shards replace by FineWeb's placeholders, and how many `|` table-artifact lines they collapse; the fixed text "
+    "where it differs, which token counts and shards read.",
     metadata={
         "dagster/column_schema": column_schema(SCHEMA),
         "dagster/table_name": f"lake.{tables.DOCUMENT_OUTPUT_FIXES.relation}",

@@ -5,6 +5,7 @@ import pyarrow as pa
 
 from curation.decontamination.ngram_index import NGramIndex, find, ngram_hashes
 from curation.lake import tables
+from curation.lake.sql import sql_string
 
 DOCUMENT_COLUMNS = ("doc_id", "crawl_file", "text")
 SCHEMA = tables.CONTAMINATION.schema
@@ -39,7 +40,7 @@ def scans_sql(key_literal: str, indexes: tuple[NGramIndex, ...]) -> list[str]:
     set, saying the partition's documents were scanned against that version."""
     statements = []
     for index in indexes:
-        name, version = _str(index.benchmark), _str(index.version)
+        name, version = sql_string(index.benchmark), sql_string(index.version)
         statements.append(
             f"INSERT INTO {tables.CONTAMINATION_SCANS.relation} "
             f"SELECT {key_literal}, {name}, {version}, {index.n_grams}, "
@@ -48,7 +49,3 @@ def scans_sql(key_literal: str, indexes: tuple[NGramIndex, ...]) -> list[str]:
             f"AND benchmark = {name}), now()"
         )
     return statements
-
-
-def _str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

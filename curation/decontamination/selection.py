@@ -3,6 +3,7 @@ the documents of partitions not yet scanned against one of them (a manifest refu
 clean)."""
 
 from curation.lake import tables
+from curation.lake.sql import sql_string
 
 CONTAMINATION, SCANS = tables.CONTAMINATION.relation, tables.CONTAMINATION_SCANS.relation
 
@@ -11,12 +12,8 @@ class ContaminationNotScanned(RuntimeError):
     """Documents a recipe may select are in partitions not scanned against a registered set's current version."""
 
 
-def _str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _versions(versions: dict[str, str]) -> str:
-    return ", ".join(f"({_str(name)}, {_str(version)})" for name, version in sorted(versions.items()))
+    return ", ".join(f"({sql_string(name)}, {sql_string(version)})" for name, version in sorted(versions.items()))
 
 
 def flagged_sql(versions: dict[str, str]) -> str:

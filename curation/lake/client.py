@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from curation.lake.sql import sql_literal, sql_string
+
 ALIAS = "lake"
 AFTER = "lake_after"  # the second attachment of `Lake.compare`
 BatchSource = Iterable[pa.RecordBatch | pa.Table | dict] | Callable[[duckdb.DuckDBPyConnection], Iterable]
@@ -91,7 +93,7 @@ def install_extensions(directory: Path, names: Iterable[str] = ("ducklake",)) ->
     con = duckdb.connect(config={"extension_directory": str(directory), "autoinstall_known_extensions": False})
     try:
         for name in names:
-            con.execute(f"INSTALL {_sql_str(str(loadable_extension(name)))}")
+            con.execute(f"INSTALL {sql_string(str(loadable_extension(name)))}")
     finally:
         con.close()
     return directory
@@ -158,8 +160,8 @@ def read_partition(
         # DuckDB otherwise buffers its parallel scan's output to keep the order: 806 MB instead of 484 MB peak for
         # a 200,000-document partition. The setting is this session's only (lake sessions share DuckDB instances).
         cursor.execute("SET SESSION preserve_insertion_order = false")
-        select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ?"
-        reader = cursor.execute(select, [key]).to_arrow_reader(rows_per_batch)
+        select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = {sql_string(key)}"
+        reader = cursor.execute(select).to_arrow_reader(rows_per_batch)
         for batch in reader:
             if batch.num_rows:
                 yield batch
@@ -168,17 +170,16 @@ def read_partition(
         row[0]
         for row in cursor.execute(
             f"SELECT {order_by} FROM (SELECT {order_by}, row_number() OVER (ORDER BY {order_by}) AS n "
-            f"FROM {table} WHERE {key_column} = ?) WHERE (n - 1) % ? = 0 ORDER BY 1",
-            [key, rows_per_batch],
+            f"FROM {table} WHERE {key_column} = {sql_string(key)}) WHERE (n - 1) % {int(rows_per_batch)} = 0 "
+            "ORDER BY 1"
         ).fetchall()
     ]
-    select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = ? AND {order_by} >= ?"
+    select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key_column} = {sql_string(key)}"
     for i, low in enumerate(bounds):
+        query = f"{select} AND {order_by} >= {sql_literal(low)}"
         if i + 1 < len(bounds):
-            query, params = f"{select} AND {order_by} < ? ORDER BY {order_by}", [key, low, bounds[i + 1]]
-        else:
-            query, params = f"{select} ORDER BY {order_by}", [key, low]
-        batch = cursor.execute(query, params).to_arrow_table()
+            query += f" AND {order_by} < {sql_literal(bounds[i + 1])}"
+        batch = cursor.execute(f"{query} ORDER BY {order_by}").to_arrow_table()
         if batch.num_rows:
             yield batch
 
@@ -189,7 +190,7 @@ def _committed(con: duckdb.DuckDBPyConnection, message: str | None) -> Iterator[
     try:
         yield
         if message:
-            con.execute(f"CALL ducklake_set_commit_message({_sql_str(ALIAS)}, 'curator', ?)", [message])
+            con.execute(f"CALL ducklake_set_commit_message({sql_string(ALIAS)}, 'curator', {sql_string(message)})")
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -227,6 +228,15 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], batc
     con.from_arrow(batch.select(columns)).insert_into(table)
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns the lake's `main` table has as `con` sees it; empty where there is no such table."""
+    rows = con.execute(
+        f"SELECT column_name FROM duckdb_columns() WHERE database_name = {sql_string(ALIAS)} "
+        f"AND schema_name = 'main' AND table_name = {sql_string(table)}"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def _main_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {
         row[0]
@@ -244,10 +254,6 @@ def _write_ahead_log(path: Path) -> None:
             con.execute("PRAGMA journal_mode=WAL")
     finally:
         con.close()
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -377,7 +383,7 @@ class Lake:
         con = duckdb.connect(config=config)
         try:
             for path in extensions:
-                con.execute(f"LOAD {_sql_str(str(path))}")
+                con.execute(f"LOAD {sql_string(str(path))}")
             if not verified:  # DuckDB checked each signature; a file replaced meanwhile has a new identity
                 _VERIFIED.update(identities)
             self._attach(con, read_only, snapshot)
@@ -418,12 +424,12 @@ class Lake:
                 catalog = _SQLITE + catalog
                 if not read_only:
                     _write_ahead_log(path)
-        options = [f"DATA_PATH {_sql_str(self._data_path())}", "DATA_INLINING_ROW_LIMIT 0"]
+        options = [f"DATA_PATH {sql_string(self._data_path())}", "DATA_INLINING_ROW_LIMIT 0"]
         if read_only:
             options.append("READ_ONLY")
         if snapshot is not None:
             options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
-        statement = f"ATTACH {_sql_str('ducklake:' + catalog)} AS {alias} ({', '.join(options)})"
+        statement = f"ATTACH {sql_string('ducklake:' + catalog)} AS {alias} ({', '.join(options)})"
         for attempt in range(_INIT_ATTEMPTS):
             try:
                 con.execute(statement)
@@ -446,7 +452,7 @@ class Lake:
         options in one transaction: a writer that attaches meanwhile never sees a zstd level without zstd."""
         for attempt in range(attempts):
             current = dict(
-                con.execute(f"SELECT option_name, value FROM ducklake_options({_sql_str(ALIAS)})").fetchall()
+                con.execute(f"SELECT option_name, value FROM ducklake_options({sql_string(ALIAS)})").fetchall()
             )
             changes = [(option, value) for option, value in _PARQUET_OPTIONS.items() if current.get(option) != value]
             if not changes:
@@ -454,7 +460,7 @@ class Lake:
             try:
                 with _committed(con, None):
                     for option, value in changes:
-                        con.execute(f"CALL {ALIAS}.set_option({_sql_str(option)}, {_sql_str(value)})")
+                        con.execute(f"CALL {ALIAS}.set_option({sql_string(option)}, {sql_string(value)})")
                 return
             except duckdb.TransactionException as error:
                 if not _is_conflict(error) or attempt == attempts - 1:
@@ -462,7 +468,7 @@ class Lake:
                 time.sleep(0.05 * (attempt + 1))
 
     def snapshot_id(self, con: duckdb.DuckDBPyConnection) -> int:
-        return con.execute(f"SELECT id FROM ducklake_current_snapshot({_sql_str(ALIAS)})").fetchone()[0]
+        return con.execute(f"SELECT id FROM ducklake_current_snapshot({sql_string(ALIAS)})").fetchone()[0]
 
     def table_snapshots(self, con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int | None]:
         """The snapshot that last changed each `main` table (created, inserted into, deleted from), as `con` sees
@@ -470,7 +476,7 @@ class Lake:
         current = self.snapshot_id(con)
         ids = dict(
             con.execute(
-                f"SELECT table_name, table_id FROM ducklake_table_info({_sql_str(ALIAS)}) WHERE schema_id = 0"
+                f"SELECT table_name, table_id FROM ducklake_table_info({sql_string(ALIAS)}) WHERE schema_id = 0"
             ).fetchall()
         )
         history = con.execute(
@@ -509,7 +515,7 @@ class Lake:
                 columns = {}
                 for table, (schema, _) in tables.items():
                     _create_if_missing(con, table, schema)  # under the writer lock: in the same transaction
-                    con.execute(f"DELETE FROM {table} WHERE {key_column} = ?", [key])
+                    con.execute(f"DELETE FROM {table} WHERE {key_column} = {sql_string(key)}")
                     columns[table] = _column_names(con, table)
                 for table, (_, batches) in tables.items():
                     if callable(batches):

@@ -178,6 +178,9 @@ DOCUMENT_OUTPUT_FIXES = Table(
             ("table_lines", pa.int32()),  # lines of `|` only, collapsed
             ("chars_before", pa.int64()),
             ("chars_after", pa.int64()),
+            ("text_md5", pa.string()),  # md5 (hex) of the UTF-8 lake text these columns describe
+            ("fixes_version", pa.string()),  # curation.output.fixes.version() that made them
+            ("fixed_text", pa.string()),  # the text as it leaves the lake; NULL where the fixes change nothing
         ]
     ),
     key=("doc_id",),

@@ -30,6 +30,7 @@ from curation.decontamination import selection as decontamination
 from curation.decontamination.benchmarks import load_registry
 from curation.filters.sql import VIEW_SCHEMA
 from curation.lake import tables
+from curation.lake.sql import sql_string
 from curation.lake.sql_literals import double_literal
 from curation.mixtures.recipe import MixtureRecipe, Stream, split_by_source
 from curation.tokens import counts as token_counts
@@ -79,10 +80,6 @@ def code_version() -> str:
     return f"{version}+{digest.hexdigest()[:12]}"
 
 
-def _str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def uniform_sql(key_sql: str) -> str:
     """A number in (0, 1) from an md5 of the key: the same on every machine and DuckDB version."""
     return f"(((md5_number_lower({key_sql}) >> 11)::DOUBLE + 0.5) / 9007199254740992.0)"
@@ -101,7 +98,7 @@ def tokens_sql(recipe: MixtureRecipe, alias: str) -> str:
     ratio = double_literal(counting.chars_per_token)
     if counting.chars_per_token_by_language:
         by_language = counting.chars_per_token_by_language.items()
-        cases = " ".join(f"WHEN {_str(lang)} THEN {double_literal(value)}" for lang, value in by_language)
+        cases = " ".join(f"WHEN {sql_string(lang)} THEN {double_literal(value)}" for lang, value in by_language)
         ratio = f"(CASE {alias}.language {cases} ELSE {ratio} END)"
     return f"greatest(1, ceil({alias}.char_count / {ratio}))::BIGINT"
 
@@ -216,8 +213,8 @@ def build_bases(con, recipe: MixtureRecipe, versions: dict[str, str] | None = No
             token_count = "t.tokens"
             joins += [
                 f"LEFT JOIN {LINES} AS l USING (doc_id)",
-                f"LEFT JOIN {TOKENS} AS t ON t.doc_id = d.doc_id AND t.tokenizer = {_str(tokenizer.id)} "
-                f"AND t.boilerplate_lines = {_str(mode)} AND t.text_key = {token_counts.text_key_sql(mode)}",
+                f"LEFT JOIN {TOKENS} AS t ON t.doc_id = d.doc_id AND t.tokenizer = {sql_string(tokenizer.id)} "
+                f"AND t.boilerplate_lines = {sql_string(mode)} AND t.text_key = {token_counts.text_key_sql(mode)}",
             ]
         con.execute(
             f"""
@@ -247,7 +244,7 @@ def _passes_sql(stream: Stream) -> str:
     if sel.method == "dataman":
         predicates.append(f"b.overall_score >= {sel.min_overall_score}")
     if stream.languages is not None:
-        predicates.append(f"b.language IN ({', '.join(map(_str, stream.languages))})")
+        predicates.append(f"b.language IN ({', '.join(map(sql_string, stream.languages))})")
     return " AND ".join(predicates) or "TRUE"
 
 
@@ -255,7 +252,9 @@ def pool_sql(con, recipe: MixtureRecipe, stream: Stream) -> str:
     """One row per document the stream may use: candidate or not, order score, seeded tiebreak."""
     sel = stream.selection
     base = f"base_{stream.filter_recipe}"
-    languages = f"b.language IN ({', '.join(map(_str, stream.languages))})" if stream.languages is not None else "TRUE"
+    languages = "TRUE"
+    if stream.languages is not None:
+        languages = f"b.language IN ({', '.join(map(sql_string, stream.languages))})"
     passes = _passes_sql(stream)
     score = f"b.{sel.score}::DOUBLE"
     if sel.method == "top_k":
@@ -279,11 +278,11 @@ def pool_sql(con, recipe: MixtureRecipe, stream: Stream) -> str:
             else f"ceil({double_literal(sel.fraction)} * count(*) FILTER (WHERE passes) OVER ())"
         )
         candidate = f"passes AND {rank} <= {limit}"
-    source = "b.crawl_file" if split_by_source(stream) else _str(ALL_SOURCES)
+    source = "b.crawl_file" if split_by_source(stream) else sql_string(ALL_SOURCES)
     return f"""
 SELECT s.* EXCLUDE (passes), ({candidate}) AS cand
 FROM (
-    SELECT {_str(stream.name)} AS stream, b.doc_id, b.crawl_file, {source} AS src, b.language, b.domain,
+    SELECT {sql_string(stream.name)} AS stream, b.doc_id, b.crawl_file, {source} AS src, b.language, b.domain,
            {tokens_sql(recipe, "b")} AS tokens, b.cluster_size, ({passes}) AS passes, {score} AS score,
            {tiebreak} AS tiebreak, {order_score} AS order_score,
            {str(sel.method == "qurating").upper()} AS noisy
@@ -370,9 +369,9 @@ WITH c AS (
            coalesce(u.n, 0) > 0 AS seen,
            p.order_score + CASE WHEN p.noisy THEN {gumbel} ELSE 0 END AS priority, p.tiebreak
     FROM pool AS p LEFT JOIN used AS u USING (doc_id)
-    WHERE p.stream = {_str(stream)} AND p.cand AND coalesce(u.n, 0) < {cap}
+    WHERE p.stream = {sql_string(stream)} AND p.cand AND coalesce(u.n, 0) < {cap}
 ),
-t AS (SELECT src, domain, target FROM targets WHERE phase = {_str(phase)} AND stream = {_str(stream)}),
+t AS (SELECT src, domain, target FROM targets WHERE phase = {sql_string(phase)} AND stream = {sql_string(stream)}),
 groups AS (SELECT src, domain, base, room, sum(tokens)::DOUBLE AS tokens FROM c GROUP BY ALL),
 rounds AS (
     SELECT g.src, g.domain, r.k, sum(g.tokens * least(g.base * r.k, g.room)) AS achieved
@@ -395,7 +394,7 @@ running AS (
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
     FROM ranked
 )
-SELECT doc_id, {_str(phase)} AS phase, {_str(stream)} AS stream, r_full, extra, room,
+SELECT doc_id, {sql_string(phase)} AS phase, {sql_string(stream)} AS stream, r_full, extra, room,
        extra > 0 AND before + tokens * extra / 2.0 < remaining AS partial,
        row_number() OVER (PARTITION BY src, domain ORDER BY {unseen_first}priority DESC, tiebreak, doc_id) AS position,
        tokens, domain, language, crawl_file AS source, cluster_size, base_weight::INTEGER AS base_weight, src,
@@ -446,7 +445,7 @@ def cell_stats_sql(phase: str, stream: str) -> str:
     return f"""
 SELECT t.phase, t.stream, t.src, t.domain, count(f.doc_id) AS candidates,
        coalesce(sum(f.tokens * f.room), 0)::BIGINT AS capacity_tokens
-FROM (SELECT * FROM targets WHERE phase = {_str(phase)} AND stream = {_str(stream)}) AS t
+FROM (SELECT * FROM targets WHERE phase = {sql_string(phase)} AND stream = {sql_string(stream)}) AS t
 LEFT JOIN filled AS f ON f.src = t.src AND f.domain = t.domain
 GROUP BY ALL"""
 
@@ -495,7 +494,7 @@ def compute_manifest(
                 "CREATE OR REPLACE TEMP TABLE used AS SELECT doc_id, sum(n)::INTEGER AS n FROM "
                 "(SELECT * FROM used UNION ALL SELECT doc_id, repeats FROM step) GROUP BY doc_id"
             )
-    order = ", ".join(f"({_str(p)}, {i})" for i, p in enumerate(recipe.phase_names()))
+    order = ", ".join(f"({sql_string(p)}, {i})" for i, p in enumerate(recipe.phase_names()))
     con.execute(f"CREATE OR REPLACE TEMP TABLE phase_order AS SELECT * FROM (VALUES {order}) AS v(phase, position)")
     rows = (
         con.execute(

@@ -10,7 +10,8 @@ The shuffle is seeded (md5 of recipe seed, phase, doc_id, copy), so the same man
 for byte. A shard closes once its texts reach `max_bytes` (UTF-8; for megatron, its token bytes), so a shard
 holds at most max_bytes plus one document. Texts are the lake's, without their repeated boilerplate lines
 (document_boilerplate) unless the recipe says `boilerplate_lines: keep`, then fixed on the way out
-(curation/output: ftfy, e-mail and IP placeholders, `|` table lines). The folder is replaced as a whole: a
+(curation/output: ftfy, e-mail and IP placeholders, `|` table lines; the fixed form `document_output_fixes` stored
+for that very text where it has one). The folder is replaced as a whole: a
 failure midway leaves the previous shards as they were.
 """
 
@@ -28,10 +29,11 @@ import pyarrow.parquet as pq
 
 from curation.dedup.boilerplate import clean_text_sql
 from curation.lake import tables
+from curation.lake.sql import sql_string
 from curation.mixtures.recipe import MixtureRecipe
 from curation.output import fixes
 from curation.tokens import megatron
-from curation.tokens.tokenizer_files import TokenizerFile, encode, open_tokenizer
+from curation.tokens.tokenizer_files import TokenizerFile, encode_arrays, open_tokenizer
 
 SHARD = pa.schema(
     [
@@ -97,8 +99,8 @@ WITH copies AS (
     SELECT m.phase, m.doc_id, c.copy::INTEGER AS copy, m.stream, m.domain, m.language, m.tokens
     FROM _manifest AS m, range(m.repeats) AS c(copy)
 ),
-keyed AS (
-    SELECT c.*, t.text, {size} AS bytes,
+keyed AS (  -- no text here: each shard's texts are joined in as it is written, so they are held once
+    SELECT c.*, {size} AS bytes,
            md5_number('{seed}:' || c.phase || ':' || c.doc_id || ':' || c.copy) AS shuffle
     FROM copies AS c JOIN fixed_texts AS t USING (doc_id)
 )
@@ -109,7 +111,6 @@ FROM keyed
 ORDER BY phase, shard, shuffle, doc_id, copy"""
     )
     con.unregister("_manifest")
-    con.unregister("fixed_texts")
     expected = pc.sum(rows["repeats"]).as_py() or 0
     written = con.execute("SELECT count(*) FROM shard_rows").fetchone()[0]
     if written != expected:
@@ -126,18 +127,18 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
     for phase in recipe.phase_names():
         shards = []
         counts = con.execute(
-            "SELECT shard, count(*), sum(tokens)::BIGINT, sum(bytes)::BIGINT FROM shard_rows WHERE phase = ? "
-            "GROUP BY shard ORDER BY shard",
-            [phase],
+            "SELECT shard, count(*), sum(tokens)::BIGINT, sum(bytes)::BIGINT FROM shard_rows "
+            f"WHERE phase = {sql_string(phase)} GROUP BY shard ORDER BY shard"
         ).fetchall()
         if counts:
             (staging / phase).mkdir()
         for shard, n, tokens, text_bytes in counts:
             table = (
                 con.execute(
-                    f"SELECT {', '.join(SHARD.names)} FROM shard_rows WHERE phase = ? AND shard = ? "
-                    "ORDER BY shuffle, doc_id, copy",
-                    [phase, shard],
+                    f"SELECT {', '.join('t.text' if c == 'text' else f's.{c}' for c in SHARD.names)} "
+                    "FROM shard_rows AS s JOIN fixed_texts AS t USING (doc_id) "
+                    f"WHERE s.phase = {sql_string(phase)} AND s.shard = {int(shard)} "
+                    "ORDER BY s.shuffle, s.doc_id, s.copy"
                 )
                 .to_arrow_table()
                 .cast(SHARD)
@@ -179,6 +180,8 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
         "order": "phases in recipe order; rows shuffled within a phase (md5 of seed, phase, doc_id, copy)",
         "phases": phases,
     }
+    con.execute("DROP TABLE shard_rows")
+    con.execute("DROP TABLE fixed_texts")
     (staging / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     (staging / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     swap_folder(staging, folder)
@@ -187,12 +190,25 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
 
 
 def _fixed_texts(con: duckdb.DuckDBPyConnection, texts_sql: str, rows_per_batch: int = 1024) -> None:
-    """Register `fixed_texts` (doc_id, text): the texts of `texts_sql` with the output fixes applied, batch by
-    batch as DuckDB streams them (the fixed texts are held once, as Arrow, until shard_rows has copied them)."""
-    reader = con.execute(texts_sql).to_arrow_reader(rows_per_batch)
+    """Create `fixed_texts` (doc_id, text): the texts of `texts_sql` (doc_id, text) with the output fixes applied.
+    Where `document_output_fixes` holds a text's fixed form, made by today's fixes from this very text, it is taken
+    as it is, in DuckDB; only the others come to Python, batch by batch, to be fixed."""
+    known, stored = fixes.stored_fixes_sql(con, "t.text", "t.doc_id")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fixed_texts AS "
+        f"SELECT t.doc_id, coalesce({fixes.KNOWN}, t.text) AS text, {fixes.KNOWN} IS NOT NULL AS fixed FROM "
+        f"(SELECT t.doc_id, t.text, {known} FROM ({texts_sql}) AS t {stored}) AS t"
+    )
+    reader = con.execute("SELECT doc_id, text FROM fixed_texts WHERE NOT fixed").to_arrow_reader(rows_per_batch)
     fixed = [fixes.output_texts(batch) for batch in reader if batch.num_rows]
-    schema = pa.schema([("doc_id", pa.string()), ("text", pa.string())])
-    con.register("fixed_texts", pa.concat_tables([schema.empty_table(), *(t.cast(schema) for t in fixed)]))
+    if fixed:
+        schema = pa.schema([("doc_id", pa.string()), ("text", pa.string())])
+        con.register("_fixed_here", pa.concat_tables([t.select(schema.names).cast(schema) for t in fixed]))
+        con.execute(
+            "UPDATE fixed_texts SET text = f.text, fixed = TRUE FROM _fixed_here AS f "
+            "WHERE fixed_texts.doc_id = f.doc_id"
+        )
+        con.unregister("_fixed_here")
 
 
 def _token_layout(tokenizer: TokenizerFile) -> dict:
@@ -215,8 +231,8 @@ def _write_tokens(table: pa.Table, staging: Path, prefix: str, tokenizer: Tokeni
     for start in range(0, table.num_rows, TOKENIZE_BATCH):
         batch = table.slice(start, TOKENIZE_BATCH).select(["doc_id", "text", "tokens"]).to_pydict()
         new = {d: t for d, t in zip(batch["doc_id"], batch["text"], strict=True) if d not in cache}
-        for doc_id, ids in zip(new, encode(tokenizer, list(new.values())), strict=True):
-            cache[doc_id] = np.array(ids, dtype=tokenizer.dtype)
+        for doc_id, ids in zip(new, encode_arrays(tokenizer, list(new.values())), strict=True):
+            cache[doc_id] = ids
         for doc_id, expected in zip(batch["doc_id"], batch["tokens"], strict=True):
             ids = cache[doc_id]
             if ids.size != expected:

@@ -5,6 +5,7 @@ import json
 
 from curation.lake import tables
 from curation.lake.client import Lake
+from curation.lake.sql import sql_string
 from curation.mixtures.manifest import Manifest
 from curation.mixtures.recipe import MixtureRecipe
 
@@ -20,7 +21,7 @@ def read_manifest(lake: Lake, recipe: str):
             f"SELECT * FROM {tables.manifest_table(recipe)} ORDER BY phase, stream, doc_id"
         ).to_arrow_table()
         found = con.execute(
-            f"SELECT summary FROM {tables.MIXTURE_SUMMARIES.relation} WHERE recipe = ?", [recipe]
+            f"SELECT summary FROM {tables.MIXTURE_SUMMARIES.relation} WHERE recipe = {sql_string(recipe)}"
         ).fetchone()
     if found is None:
         raise ManifestMissingError(f"no manifest summary for recipe {recipe!r}: materialize its manifest first")

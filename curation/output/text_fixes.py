@@ -36,28 +36,52 @@ def _ftfy_config():
 
 
 def fix_mojibake(text: str) -> str:
-    """ftfy.fix_text with FTFYFormatter's settings, skipped where it provably changes nothing (most texts)."""
-    if not _could_change(text):
+    """ftfy.fix_text with FTFYFormatter's settings, run only on the segments (ftfy's own: lines) where one of its
+    steps can act: most texts have none, and a text with mojibake mostly has it on a few lines."""
+    marks = _marks(text)
+    if not marks.size:
         return text
     import ftfy
 
-    return ftfy.fix_text(text, config=_ftfy_config())
+    config = _ftfy_config()
+    if len(text) > config.max_decode_length:  # ftfy also cuts lines there: leave it every segment
+        return ftfy.fix_text(text, config=config)
+    first_tag = text.find("<")  # from the segment holding it on, ftfy's "auto" stops unescaping HTML
+    out, done = [], 0
+    for mark in marks.tolist():
+        if mark < done:
+            continue
+        start, end = text.rfind("\n", 0, mark) + 1, text.find("\n", mark) + 1 or len(text)
+        segment_config = config
+        if first_tag != -1 and first_tag < end:
+            segment_config = config._replace(unescape_html=False)
+        out += [text[done:start], ftfy.fix_and_explain(text[start:end], segment_config)[0]]
+        done = end
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _could_change(text: str) -> bool:
-    """False only when no step of that configuration can act on any line of `text`: ftfy fixes line by line, and
-    each step needs something these whole-text searches would find first. Its encoding repair needs a line its
-    badness pattern flags; entities need `&...;`; the C1, surrogate, terminal-escape and control-character steps
-    need those characters. Held to ftfy itself by tests/unit/test_output_fixes.py."""
+    """False only when no step of that configuration can act on any line of `text` (see `_marks`)."""
+    return bool(_marks(text).size)
+
+
+def _marks(text: str) -> np.ndarray:
+    """Sorted positions of `text` such that ftfy can change only the lines that hold one (empty: none): ftfy fixes
+    line by line, and each step needs something these whole-text searches find. Its encoding repair needs a line its
+    badness pattern flags (any such match holds a seed, `_seeds`); entities need `&...;`; the C1, surrogate,
+    terminal-escape and control-character steps need those characters. Held to ftfy itself by
+    tests/unit/test_output_fixes.py."""
     bad, line_start, tables, entity = _checks()
     triggers, suspicious = tables
     codes = np.minimum(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), _BMP)
-    if triggers[codes].any() or ("&" in text and entity.search(text)):
-        return True
-    if ("Ã" in text or "Â" in text) and line_start.search(text):
-        return True
+    found = [np.flatnonzero(triggers[codes])]
+    if "&" in text:
+        found.append(np.array([m.start() for m in entity.finditer(text)], dtype=np.int64))
     seeds = _seeds(codes, np.flatnonzero(suspicious[codes]))
-    return bool(seeds.size) and bool(bad.search(_around(text, seeds)))
+    if seeds.size and (bad.search(_around(text, seeds)) or line_start.search(text)):
+        found.append(seeds)  # every seed, not only those of a match: more lines to ftfy, never fewer
+    return np.unique(np.concatenate(found)) if len(found) > 1 else found[0]
 
 
 # ftfy's badness pattern (tests/unit/test_output_fixes.py checks it on the pattern itself): every alternative is at

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+_NEVER_ALLOWED = "<|curator: never a special token|>"
 GPT2_SPLIT = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 # what the probe covers: scripts, digits, contractions, runs of spaces and newlines, specials inside words
 PROBE = (
@@ -34,7 +35,10 @@ class ByteLevelBPE:
         model, added = spec["model"], spec.get("added_tokens") or []
         decode_byte = _byte_decoder()
         ranks = {bytes(decode_byte[c] for c in token): rank for token, rank in model["vocab"].items()}
-        self._bpe = tiktoken.Encoding("curator", pat_str=GPT2_SPLIT, mergeable_ranks=ranks, special_tokens={})
+        # one special token that is never allowed, so tiktoken's numpy path encodes as encode_ordinary does (with
+        # no special token at all, its special-token pattern would be empty and match everywhere)
+        never = {_NEVER_ALLOWED: len(ranks) + len(added) + 1_000}
+        self._bpe = tiktoken.Encoding("curator", pat_str=GPT2_SPLIT, mergeable_ranks=ranks, special_tokens=never)
         self._nfc = (spec.get("normalizer") or {}).get("type") == "NFC"
         raw = {a["content"]: a["id"] for a in added if not a.get("normalized", not a.get("special", False))}
         normalized = {a["content"]: a["id"] for a in added if a["content"] not in raw}
@@ -44,6 +48,26 @@ class ByteLevelBPE:
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         return [self.encode(text) for text in texts]
+
+    def encode_array(self, text: str):
+        """`encode` as a numpy uint32 array, without a Python int per token (tiktoken's buffer path)."""
+        import numpy as np
+
+        parts = []
+        for piece, special in _split(text, self._raw_split):
+            if special:
+                parts.append(np.array([self._raw[piece]], dtype=np.uint32))
+                continue
+            if self._nfc:
+                piece = unicodedata.normalize("NFC", piece)
+            for part, added in _split(piece, self._normalized_split):
+                if added:
+                    parts.append(np.array([self._normalized[part]], dtype=np.uint32))
+                else:
+                    parts.append(self._bpe.encode_to_numpy(part, disallowed_special=()))
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
 
     def encode(self, text: str) -> list[int]:
         ids: list[int] = []

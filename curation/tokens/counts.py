@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from curation.dedup.boilerplate import clean_text_sql
 from curation.lake import tables
+from curation.lake.sql import sql_string
 from curation.output import fixes
 from curation.tokens.tokenizer_files import TokenizerFile, count_tokens
 
@@ -26,14 +27,10 @@ COUNTED = pa.schema(
 )
 
 
-def _str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def text_key_sql(mode: str, lines: str = "l", boilerplate: str = "b") -> str:
     """The text a count was made on, as SQL over document_lines (`lines`) and document_boilerplate (`boilerplate`)."""
     dropped = f"coalesce(array_to_string({boilerplate}.line_numbers, ','), '')" if mode == "drop" else "''"
-    return f"md5(coalesce({lines}.text_hash, 0)::VARCHAR || ':' || {dropped} || ':' || {_str(fixes.version())})"
+    return f"md5(coalesce({lines}.text_hash, 0)::VARCHAR || ':' || {dropped} || ':' || {sql_string(fixes.version())})"
 
 
 def output_text_sql(mode: str, documents: str = "d", boilerplate: str = "b") -> str:
@@ -58,24 +55,31 @@ LEFT JOIN {BOILERPLATE.relation} AS b USING (doc_id)
 WHERE {has_text_sql(mode)}"""
 
 
-def missing_texts_sql(filter_recipes: list[str], tokenizer_id: str, mode: str) -> str:
-    """The candidates with no current count, with the text to count."""
+def missing_texts_sql(
+    filter_recipes: list[str], tokenizer_id: str, mode: str, stored_fixes: tuple[str, str] | None = None
+) -> str:
+    """The candidates with no current count, with the text to count (and its fixed form where stored:
+    `stored_fixes`, the (column, join) of `fixes.stored_fixes_sql` over `output_text_sql(mode)`)."""
+    known, join = stored_fixes or (f"NULL::VARCHAR AS {fixes.KNOWN}", "")
     return f"""
 WITH candidates AS ({candidates_sql(filter_recipes, mode)})
-SELECT c.doc_id, c.crawl_file, c.text_key, {output_text_sql(mode)} AS text
+SELECT c.doc_id, c.crawl_file, c.text_key, {output_text_sql(mode)} AS text, {known}
 FROM candidates AS c
 JOIN {DOCUMENTS.relation} AS d USING (doc_id)
 LEFT JOIN {BOILERPLATE.relation} AS b USING (doc_id)
+{join}
 WHERE NOT EXISTS (
     SELECT 1 FROM {TOKENS.relation} AS t
-    WHERE t.doc_id = c.doc_id AND t.tokenizer = {_str(tokenizer_id)} AND t.boilerplate_lines = {_str(mode)}
+    WHERE t.doc_id = c.doc_id AND t.tokenizer = {sql_string(tokenizer_id)} AND t.boilerplate_lines = {sql_string(mode)}
       AND t.text_key = c.text_key
 )"""
 
 
 def token_counts(batch: pa.RecordBatch | pa.Table, tokenizer: TokenizerFile) -> pa.Table:
-    """(doc_id, crawl_file, text_key, text) -> the same rows with `tokens` of the fixed text instead of the text."""
-    counts = count_tokens(tokenizer, [fixes.output_text(t) for t in batch.column("text").to_pylist()])
+    """(doc_id, crawl_file, text_key, text[, known_output_text]) -> the same rows with `tokens` of the fixed text
+    instead of the text."""
+    texts = [c for c in (fixes.KNOWN, "text") if c in batch.schema.names]
+    counts = count_tokens(tokenizer, fixes.output_texts(batch.select(texts)).column("text").to_pylist())
     return pa.table(
         {
             "doc_id": batch.column("doc_id"),
@@ -94,11 +98,11 @@ def gone_sql() -> str:
 
 def store_statements(tokenizer_id: str, mode: str) -> list[str]:
     """Replace the counts of the documents in the registered `_counted` table, and drop those of documents gone."""
-    where = f"tokenizer = {_str(tokenizer_id)} AND boilerplate_lines = {_str(mode)}"
+    where = f"tokenizer = {sql_string(tokenizer_id)} AND boilerplate_lines = {sql_string(mode)}"
     columns = ", ".join(TOKENS.schema.names)
     return [
         f"DELETE FROM {TOKENS.relation} WHERE {where} AND doc_id IN (SELECT doc_id FROM _counted)",
-        f"INSERT INTO {TOKENS.relation} ({columns}) SELECT doc_id, crawl_file, {_str(tokenizer_id)}, {_str(mode)}, "
-        "text_key, tokens FROM _counted",
+        f"INSERT INTO {TOKENS.relation} ({columns}) SELECT doc_id, crawl_file, {sql_string(tokenizer_id)}, "
+        f"{sql_string(mode)}, text_key, tokens FROM _counted",
         f"DELETE FROM {TOKENS.relation} WHERE doc_id NOT IN (SELECT doc_id FROM {LINES.relation})",
     ]

@@ -104,7 +104,18 @@ def test_fix_signals_count_per_document_and_examples_never_show_an_address():
         }
     )
     signals = fixes.fix_signals(batch).to_pylist()
-    assert signals[0] | {"chars_before": 0, "chars_after": 0} == {
+    import hashlib
+
+    assert signals[1]["text_md5"] == hashlib.md5(b"plain text").hexdigest()
+    assert signals[0]["fixes_version"] == fixes.version() and signals[1]["fixed_text"] is None  # nothing changed
+    assert signals[0]["fixed_text"] == "Mail me: email@example.com or 22.214.171.124 — café"
+    assert signals[0] | {
+        "chars_before": 0,
+        "chars_after": 0,
+        "text_md5": "",
+        "fixes_version": "",
+        "fixed_text": "",
+    } == {
         "doc_id": "a",
         "crawl_file": "f",
         "mojibake_fixed": False,
@@ -114,10 +125,58 @@ def test_fix_signals_count_per_document_and_examples_never_show_an_address():
         "table_lines": 0,
         "chars_before": 0,
         "chars_after": 0,
+        "text_md5": "",
+        "fixes_version": "",
+        "fixed_text": "",
     }
     assert signals[1]["emails"] == signals[1]["table_lines"] == 0 and not signals[1]["mojibake_fixed"]
     before, after = fixes.change_example("Contact someone@example.net, pastâ€”and")
     assert "someone@example.net" not in before and "past—and" in after
+
+
+def test_stored_fixed_texts_are_taken_and_only_the_others_are_fixed(monkeypatch):
+    """output_texts fixes only the texts with no stored fixed form (NULL known_output_text), and takes the others."""
+    import pyarrow as pa
+
+    texts = ["plain text", "no row: b@example.net", "stored: c@example.net"]
+    calls = []
+    real = fixes.output_text
+    monkeypatch.setattr(fixes, "output_text", lambda t: calls.append(t) or real(t))
+    known = ["plain text", None, "stored: email@example.com"]
+    out = fixes.output_texts(pa.table({"doc_id": list("abc"), "text": texts, fixes.KNOWN: known}))
+    assert out.column_names == ["doc_id", "text"] and calls == ["no row: b@example.net"]
+    assert out["text"].to_pylist() == ["plain text", "no row: email@example.com", "stored: email@example.com"]
+    assert fixes.output_texts(pa.table({"text": ["c@example.net"]}))["text"].to_pylist() == ["email@example.com"]
+
+
+def test_a_stored_fixed_text_is_used_only_for_the_text_and_fixes_it_was_made_from(tmp_path):
+    """stored_fixes_sql in a real lake: the stored form where md5 and fixes version match, the text itself where
+    the fixes changed nothing, NULL for an edited text, an older fixes version or a document with no row."""
+    import pyarrow as pa
+
+    from curation.lake.client import Lake
+
+    lake = Lake(f"sqlite:{tmp_path}/catalog.sqlite", str(tmp_path / "files"))
+    docs = pa.table(
+        {"doc_id": list("abcd"), "crawl_file": ["f"] * 4, "text": ["plain", "x@example.net", "y@example.net", "new"]}
+    )
+    stored = fixes.fix_signals(docs.slice(0, 3))
+    stored = stored.set_column(
+        stored.schema.get_field_index("fixes_version"),
+        "fixes_version",
+        pa.array([fixes.version(), fixes.version(), "ftfy+pii+table_lines:0:ftfy6.0"]),
+    )
+    with lake.transaction("test") as con:
+        con.register("_docs", docs)
+        con.execute("CREATE TABLE documents AS SELECT * FROM _docs")
+        con.register("_fixes", stored)
+        con.execute("CREATE TABLE document_output_fixes AS SELECT * FROM _fixes")
+    with lake.connect(read_only=True) as con:
+        known, join = fixes.stored_fixes_sql(con, "d.text")
+        rows = dict(con.execute(f"SELECT d.doc_id, {known} FROM documents AS d {join} ORDER BY 1").fetchall())
+        assert rows == {"a": "plain", "b": "email@example.com", "c": None, "d": None}
+        edited, _ = fixes.stored_fixes_sql(con, "(d.text || '!')")
+        assert con.execute(f"SELECT {edited} FROM documents AS d {join} WHERE d.doc_id = 'a'").fetchone() == (None,)
 
 
 def test_the_fixes_version_names_the_steps_and_ftfy():
@@ -125,9 +184,10 @@ def test_the_fixes_version_names_the_steps_and_ftfy():
 
 
 def test_ftfy_is_skipped_only_where_it_would_change_nothing():
-    """fix_mojibake skips ftfy when whole-text checks show no step can act (7.5x less CPU on the sample's texts):
-    it must return exactly what ftfy returns, on real crawl text and on random strings dense in mojibake
-    characters, control characters, entities, escapes and lone surrogates."""
+    """fix_mojibake skips ftfy when whole-text checks show no step can act (7.5x less CPU on the sample's texts),
+    and runs it only on the lines where one can: it must return exactly what ftfy returns, on real crawl text and
+    on random strings and lines dense in mojibake characters, control characters, entities, tags, escapes and lone
+    surrogates."""
     import random
 
     import ftfy
@@ -156,6 +216,11 @@ def test_ftfy_is_skipped_only_where_it_would_change_nothing():
             skipped += 1
             assert ftfy.fix_text(text, config=config) == text, text
     assert skipped > 1_000
+    # ftfy runs only on the lines that can change: texts of many such lines, HTML tags ("auto" entities) included
+    pool += ["<b>", "<", "\n", "\n\n"]
+    for _ in range(3_000):
+        text = "\n".join("".join(rng.choices(pool, k=rng.randint(0, 12))) for _ in range(rng.randint(1, 12)))
+        assert fix_mojibake(text) == ftfy.fix_text(text, config=config), text
 
 
 def test_the_badness_pattern_has_the_shape_the_skip_relies_on():

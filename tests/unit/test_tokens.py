@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from curation.tokens import megatron
-from curation.tokens.tokenizer_files import TokenizerError, count_tokens, encode, open_tokenizer
+from curation.tokens.tokenizer_files import TokenizerError, count_tokens, encode, encode_arrays, open_tokenizer
 
 pytestmark = pytest.mark.unit
 
@@ -94,8 +94,12 @@ def test_byte_level_bpe_files_are_encoded_by_tiktoken_with_hugging_faces_ids(tmp
         "Cafe\u0301 e\u0301 Å ﬁne 😀👍🏽 ",
         "assistant\u030c",  # a special, then a combining mark that NFC would fold into it: split first, as HF does
     ]
+    texts.append("text that holds the engine's own <|curator: never a special token|> as text")
     expected = [e.ids for e in reference.encode_batch(texts, add_special_tokens=False)]
     assert encode(tokenizer, texts) == expected
+    arrays = encode_arrays(tokenizer, texts)  # the numpy path the shards write from: same ids, the file's dtype
+    assert all(a.dtype == tokenizer.dtype for a in arrays) and [a.tolist() for a in arrays] == expected
+    assert count_tokens(tokenizer, texts) == [len(ids) for ids in expected]
 
     spec = json.loads(tokenizer.path.read_text())
     spec["normalizer"] = {"type": "NFKC"}
@@ -105,3 +109,6 @@ def test_byte_level_bpe_files_are_encoded_by_tiktoken_with_hugging_faces_ids(tmp
     other = open_tokenizer("nfkc-neox", folder=folder)
     assert other.engine == "huggingface"
     assert count_tokens(other, ["ﬁne Café"]) == [len(other.load().encode("ﬁne Café", add_special_tokens=False).ids)]
+    assert (
+        encode_arrays(other, ["ﬁne Café"])[0].tolist() == other.load().encode("ﬁne Café", add_special_tokens=False).ids
+    )
