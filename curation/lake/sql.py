@@ -24,8 +24,3 @@ def sql_literal(value: str | int) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(int(value))
     raise TypeError(f"no SQL literal for {type(value).__name__}")
-
-
-def sql_strings(values: list[str]) -> str:
-    """A DuckDB list literal of strings (`['a', 'b']::VARCHAR[]`)."""
-    return "[" + ", ".join(sql_string(v) for v in values) + "]::VARCHAR[]"
