@@ -24,7 +24,7 @@ JSONL = ROOT / "data" / "samples" / "cc-main-2019-30-extracted-697.jsonl.gz"
 PARTITION = "synthetic.jsonl"
 
 
-def write_documents(lake_dir: Path, count: int, seed: int = 7) -> None:
+def write_documents(lake_dir: Path, count: int, seed: int = 7, partition: str = PARTITION, prefix: str = "d") -> None:
     import collections
 
     import numpy as np
@@ -60,17 +60,17 @@ def write_documents(lake_dir: Path, count: int, seed: int = 7) -> None:
                     docs.append(" ".join(vocabulary[np.searchsorted(cumulative, draws)]))
                 if len(made) < 2000:
                     made.append(docs[-1])
-            ids = [f"d{start + i:07d}" for i in range(rows)]
+            ids = [f"{prefix}{start + i:07d}" for i in range(rows)]
             columns = {name: pa.nulls(rows, schema.field(name).type) for name in schema.names}
             columns.update(
                 doc_id=pa.array(ids),
                 page_id=pa.array(ids),
-                crawl_file=pa.array([PARTITION] * rows),
+                crawl_file=pa.array([partition] * rows),
                 text=pa.array(docs),
             )
             yield pa.table(columns, schema=schema)
 
-    lake.replace_partition(tables.CRAWL_PARTITION, PARTITION, {tables.DOCUMENTS.name: (schema, batches())})
+    lake.replace_partition(tables.CRAWL_PARTITION, partition, {tables.DOCUMENTS.name: (schema, batches())})
 
 
 def drop_dedup_tables(lake_dir: Path) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from curation.dedup.minhash import exact_jaccard
+from curation.lake.sql import sql_string
 from curation.lake.tables import DEDUP_BAND_KEYS, DEDUP_CLUSTERS, DEDUP_PAIRS, DEDUP_SIGNATURES
 
 SIGNATURES_TABLE = DEDUP_SIGNATURES.name
@@ -75,7 +76,7 @@ def partition_candidates(con: duckdb.DuckDBPyConnection, key: str) -> pa.Table:
     setup, per_band, result = candidate_statements()
     for statement in setup:
         con.execute(statement)
-    bands = con.execute(f"SELECT max(band) FROM {BAND_KEYS_TABLE} WHERE crawl_file = ?", [key]).fetchone()[0]
+    bands = con.execute(f"SELECT max(band) FROM {BAND_KEYS_TABLE} WHERE crawl_file = {sql_string(key)}").fetchone()[0]
     for low in range(0, -1 if bands is None else bands + 1, BANDS_PER_JOIN):
         con.execute(per_band, {"key": key, "low": low, "high": low + BANDS_PER_JOIN - 1})
     pairs = con.execute(result).to_arrow_table()
