@@ -3,15 +3,17 @@ text shards hold (and tokens are counted on), and per document what changed (`do
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 
 from curation.lake import tables
-from curation.lake.client import table_columns
 from curation.lake.sql import sql_string
 from curation.output.pii import anonymize
 from curation.output.text_fixes import fix_mojibake, fix_table_lines, ftfy_version
+
+if TYPE_CHECKING:  # the lake client (DuckDB) only where stored fixes are looked up: workers fixing texts skip it
+    import duckdb
 
 DOCUMENT_COLUMNS = ("doc_id", "crawl_file", "text")
 SCHEMA = tables.DOCUMENT_OUTPUT_FIXES.schema
@@ -65,10 +67,12 @@ def output_texts(batch: pa.Table | pa.RecordBatch) -> pa.Table:
     return table.set_column(table.schema.get_field_index("text"), "text", pa.array(fixed, pa.string()))
 
 
-def stored_fixes_sql(con: duckdb.DuckDBPyConnection, text: str, doc_id: str = "d.doc_id") -> tuple[str, str]:
+def stored_fixes_sql(con: "duckdb.DuckDBPyConnection", text: str, doc_id: str = "d.doc_id") -> tuple[str, str]:
     """(column, join) SQL that adds `known_output_text` to a query over documents: the fixed form of `text` (SQL)
     that `document_output_fixes` stored, where it was made by today's fixes from this very text (same md5), else
     NULL. A lake whose table predates these columns gets NULL everywhere (every text is fixed in Python)."""
+    from curation.lake.client import table_columns
+
     if not {"text_md5", "fixes_version", "fixed_text"} <= table_columns(con, tables.DOCUMENT_OUTPUT_FIXES.name):
         return f"NULL::VARCHAR AS {KNOWN}", ""
     column = (
