@@ -99,18 +99,18 @@ WITH copies AS (
     SELECT m.phase, m.doc_id, c.copy::INTEGER AS copy, m.stream, m.domain, m.language, m.tokens
     FROM _manifest AS m, range(m.repeats) AS c(copy)
 ),
-keyed AS (  -- no text here: each shard's texts are joined in as it is written, so they are held once
-    SELECT c.*, {size} AS bytes,
+keyed AS (
+    SELECT c.*, t.text, {size} AS bytes,
            md5_number('{seed}:' || c.phase || ':' || c.doc_id || ':' || c.copy) AS shuffle
     FROM copies AS c JOIN fixed_texts AS t USING (doc_id)
 )
 SELECT *, (coalesce(sum(bytes) OVER (PARTITION BY phase ORDER BY shuffle, doc_id, copy
                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) // {max_bytes})::INTEGER
           AS shard
-FROM keyed
-ORDER BY phase, shard, shuffle, doc_id, copy"""
+FROM keyed"""  # the window emits rows in phase and shuffle order, so shards lie together: no second sort
     )
     con.unregister("_manifest")
+    con.execute("DROP TABLE fixed_texts")  # shard_rows holds the texts now, in shard order
     expected = pc.sum(rows["repeats"]).as_py() or 0
     written = con.execute("SELECT count(*) FROM shard_rows").fetchone()[0]
     if written != expected:
@@ -134,11 +134,9 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
             (staging / phase).mkdir()
         for shard, n, tokens, text_bytes in counts:
             table = (
-                con.execute(
-                    f"SELECT {', '.join('t.text' if c == 'text' else f's.{c}' for c in SHARD.names)} "
-                    "FROM shard_rows AS s JOIN fixed_texts AS t USING (doc_id) "
-                    f"WHERE s.phase = {sql_string(phase)} AND s.shard = {int(shard)} "
-                    "ORDER BY s.shuffle, s.doc_id, s.copy"
+                con.execute(  # rows stored in shard order: the table's zone maps skip the other shards
+                    f"SELECT {', '.join(SHARD.names)} FROM shard_rows WHERE phase = {sql_string(phase)} "
+                    f"AND shard = {int(shard)} ORDER BY shuffle, doc_id, copy"
                 )
                 .to_arrow_table()
                 .cast(SHARD)
@@ -181,7 +179,6 @@ ORDER BY phase, shard, shuffle, doc_id, copy"""
         "phases": phases,
     }
     con.execute("DROP TABLE shard_rows")
-    con.execute("DROP TABLE fixed_texts")
     (staging / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     (staging / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     swap_folder(staging, folder)
