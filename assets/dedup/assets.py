@@ -13,6 +13,8 @@ from assets.metadata import column_schema, markdown_table
 from assets.partitions import CRAWL_FILES
 from assets.resources import ComputeResource, LakeResource
 from curation.dedup import minhash as dedup
+from curation.dedup.band_files import TABLE_OPTIONS as BAND_KEY_OPTIONS
+from curation.dedup.band_files import BandKeyFiles
 from curation.dedup.clusters import cluster_statements, link_partition
 from curation.dedup.views import deduplicated_view_sql
 from curation.filters.recipe import FilterRecipe
@@ -73,13 +75,21 @@ def dedup_fingerprints(
         # in storage order, one streamed query: a fingerprint does not depend on its neighbours
         rows = engine.rows_per_batch
         docs = read_partition(cursor, DOCUMENTS, DOCUMENT_COLUMNS, PARTITION_COLUMN, key, None, rows)
+        band_files = BandKeyFiles()  # band keys in band order, a few batches per file: linking skips other bands
+
+        def with_config(table):
+            return table.append_column("minhash_config", [[minhash.name] * table.num_rows])
+
         for sigs, keys in engine.map_batches(partial(dedup.fingerprint, config=minhash), docs):
-            yield {  # both tables batch by batch: memory is bounded by the batch, not the partition
-                SIGNATURES_TABLE: sigs.append_column("minhash_config", [[minhash.name] * sigs.num_rows]),
-                BAND_KEYS_TABLE: keys.append_column("minhash_config", [[minhash.name] * keys.num_rows]),
-            }
+            batch = {SIGNATURES_TABLE: with_config(sigs)}  # memory is bounded by a few batches, not the partition
+            full = band_files.add(keys, sigs.num_rows)
+            yield batch if full is None else {**batch, BAND_KEYS_TABLE: with_config(full)}
+        rest = band_files.flush()
+        if rest is not None:
+            yield {BAND_KEYS_TABLE: with_config(rest)}
 
     store = lake.lake()
+    store.set_table_options(BAND_KEYS_TABLE, tables.DEDUP_BAND_KEYS.schema, BAND_KEY_OPTIONS)
     snapshot = store.replace_partition(
         PARTITION_COLUMN,
         key,

@@ -14,7 +14,9 @@ from curation.project import BENCHMARKS_DIR
 REGISTRY = "benchmarks.yaml"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 MAX_FILE_BYTES = 512 << 20
-NORMALIZATION = "2"  # normalized_words + numbers-only n-grams left out; bump on change: every set is scanned again
+# words hashed from code points (minhash.NormalizedText), numbers-only n-grams left out; bump on change: every set
+# is scanned again
+NORMALIZATION = "3"
 
 
 class BenchmarkError(ValueError):

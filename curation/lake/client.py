@@ -539,6 +539,34 @@ class Lake:
         with self.connect() as con, _committed(con, message):
             yield con
 
+    def set_table_options(self, table: str, schema: pa.Schema, options: dict[str, str], attempts: int = 5) -> None:
+        """DuckLake options scoped to one table (e.g. its Parquet row-group size), set where they differ, in a
+        transaction of their own so that the next write uses them; the table is created first if missing."""
+        self.create_missing_tables({table: schema})
+        for attempt in range(attempts):
+            try:
+                with self.connect() as con:
+                    current = dict(
+                        con.execute(
+                            f"SELECT option_name, value FROM ducklake_options({sql_string(ALIAS)}) "
+                            f"WHERE scope = 'TABLE' AND scope_entry = {sql_string('main.' + table)}"
+                        ).fetchall()
+                    )
+                    changes = [(option, value) for option, value in options.items() if current.get(option) != value]
+                    if not changes:
+                        return
+                    with _committed(con, None):  # DuckLake makes no snapshot for options
+                        for option, value in changes:
+                            con.execute(
+                                f"CALL {ALIAS}.set_option({sql_string(option)}, {sql_string(value)}, "
+                                f"table_name => {sql_string(table)})"
+                            )
+                    return
+            except duckdb.TransactionException as error:
+                if not _is_conflict(error) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
     def create_missing_tables(self, schemas: dict[str, pa.Schema], attempts: int = 5) -> None:
         """Empty tables with these schemas where none exist yet, in a transaction of their own: on a server catalog
         writers that start together on a new lake race to create them (and its options), and the losers find them

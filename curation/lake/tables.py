@@ -271,7 +271,7 @@ _SIGNATURES = pa.schema(
         ("doc_id", pa.string()),
         ("crawl_file", pa.string()),
         ("fetch_date", UTC_MICROS),
-        ("exact_hash", pa.string()),  # xxh3-128 of the normalised text
+        ("exact_hash", pa.string()),  # xxh3-128 of the normalised words (their 64-bit hashes in order)
         ("shingles", pa.int32()),
         ("signature", pa.list_(pa.uint32())),
         ("shingle_set", pa.list_(pa.uint32())),  # distinct 5-gram hashes (top 32 bits), sorted: exact Jaccard

@@ -176,4 +176,4 @@ def test_signatures_of_another_minhash_setting_are_never_compared(originals, ins
         kinds = con.execute("SELECT kind FROM dedup_pairs").fetchall()
         configs = con.execute("SELECT DISTINCT minhash_config FROM dedup_signatures ORDER BY 1").fetchall()
     assert kinds == []
-    assert configs == [("5gram-17x5-seed1",), ("5gram-20x5-seed1",)]
+    assert configs == [("5gram-17x5-seed1-cp1",), ("5gram-20x5-seed1-cp1",)]
