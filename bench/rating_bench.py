@@ -157,6 +157,7 @@ def prepare(work: Path, device: str) -> None:
         statistics_matrix(texts, annotations.column("full_chars").to_pylist(), lang, score),
         encoder.embed([annotator_view(t) for t in texts])[0],
         anchor_embeddings(encoder),
+        annotations.column("url").to_pylist(),
     )
     ratings = np.stack([annotations.column(c).to_numpy() for c in CRITERIA], axis=1).astype(np.int64)
     domains = np.asarray([DOMAINS.index(d) for d in annotations.column("domain").to_pylist()])
@@ -189,7 +190,9 @@ def fast_rater_inputs(inputs):
     from curation.rating.static_encoder import StaticEncoder
 
     encoder = StaticEncoder().fit(inputs.views)
-    fast = RaterInputs(inputs.views, inputs.statistics, encoder.embed(inputs.views)[0], anchor_embeddings(encoder))
+    fast = RaterInputs(
+        inputs.views, inputs.statistics, encoder.embed(inputs.views)[0], anchor_embeddings(encoder), inputs.urls
+    )
     fast.encoder = encoder
     return fast
 

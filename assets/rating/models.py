@@ -60,7 +60,8 @@ def _rater_inputs(table: pa.Table, device: str, window_tokens: int, max_windows:
     else:
         encoder = SentenceEncoder(device=device, window_tokens=window_tokens, max_windows=max_windows)
     embeddings, _ = encoder.embed(views)
-    return RaterInputs(views, statistics, embeddings, anchor_embeddings(encoder)), encoder
+    urls = table.column("url").to_pylist() if "url" in table.schema.names else None
+    return RaterInputs(views, statistics, embeddings, anchor_embeddings(encoder), urls), encoder
 
 
 @dg.asset(

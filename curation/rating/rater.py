@@ -21,7 +21,7 @@ from curation.rating.calibration import calibrated, fit_cutpoints, shares
 from curation.rating.criteria import CRITERIA, DOMAINS, RATING_MAX, RATING_MIN
 from curation.rating.domains import DomainHead, macro_f1
 
-FORMAT = "dataman-rater-v2"
+FORMAT = "dataman-rater-v3"  # v3: the domain head reads URLs too (a new version: stored v2 raters are not reused)
 
 
 MODES = ("quality", "fast")
@@ -58,9 +58,13 @@ class RaterInputs:
     statistics: np.ndarray  # N x len(features.FEATURE_NAMES)
     embeddings: np.ndarray  # N x 384
     anchors: np.ndarray | None = None  # 15 x 384: embeddings of domains.DESCRIPTIONS (needed to train)
+    urls: list[str] | None = None  # the documents' URLs: the domain head's second view, where known
 
     def take(self, rows: np.ndarray) -> "RaterInputs":
-        return RaterInputs([self.views[i] for i in rows], self.statistics[rows], self.embeddings[rows], self.anchors)
+        urls = None if self.urls is None else [self.urls[i] for i in rows]
+        return RaterInputs(
+            [self.views[i] for i in rows], self.statistics[rows], self.embeddings[rows], self.anchors, urls
+        )
 
 
 def _targets(ratings: np.ndarray, domains: np.ndarray) -> np.ndarray:
@@ -139,7 +143,7 @@ class Rater:
         mlp = np.mean(ratings, axis=0)
         gbm = np.stack([model.predict(tabular) for model in self.gbms], axis=1)
         expected = np.clip((mlp + gbm) / 2, RATING_MIN, RATING_MAX)
-        return expected, self.domain_head.probabilities(inputs.embeddings)
+        return expected, self.domain_head.probabilities(inputs.embeddings, inputs.urls)
 
 
 def _mlp(n_inputs: int, hidden: int):
@@ -205,7 +209,7 @@ def train_rater(inputs: RaterInputs, ratings: np.ndarray, domains: np.ndarray, s
     if inputs.anchors is None:
         raise ValueError("training the domain head needs the embeddings of domains.DESCRIPTIONS (RaterInputs.anchors)")
     head = DomainHead(inputs.anchors, settings.domain_c, settings.domain_anchor_weight)
-    head.fit(inputs.embeddings, domains, list(_folds(n, settings.inner_folds, settings.seed + 2)))
+    head.fit(inputs.embeddings, domains, list(_folds(n, settings.inner_folds, settings.seed + 2)), inputs.urls)
     return Rater(settings, text_model, scaler, states, gbms, mean, scale, int(x.shape[1]), head)
 
 

@@ -55,7 +55,8 @@ class Scorer:
         )
         embeddings, tokens = self.encoder.embed(views)
         self.tokens_embedded += tokens
-        expected, probabilities = self.rater.predict(RaterInputs(views, statistics, embeddings))
+        urls = batch.column("url").to_pylist() if "url" in batch.schema.names else None
+        expected, probabilities = self.rater.predict(RaterInputs(views, statistics, embeddings, urls=urls))
         ratings = self.rater.ratings(expected)
         best = self.rater.domain_labels(probabilities)
         n = batch.num_rows

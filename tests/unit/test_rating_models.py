@@ -9,7 +9,7 @@ from support.rating import ANNOTATIONS, annotation_rows, write_jsonl
 from curation.rating.annotations import AnnotationError, load_annotations
 from curation.rating.calibration import calibrated, fit_cutpoints, shares
 from curation.rating.criteria import CRITERIA, DOMAINS, annotator_view
-from curation.rating.domains import THRESHOLDS, DomainHead, labels_with_threshold
+from curation.rating.domains import THRESHOLDS, DomainHead, labels_with_threshold, url_words
 from curation.rating.encoder import pick_device, windows_of
 
 
@@ -137,3 +137,24 @@ def test_the_domain_head_learns_domains_from_embeddings_and_picks_its_threshold(
     guessed = head.labels(head.probabilities(embeddings[400:]))
     assert (guessed == domains[400:]).mean() > 0.9
     assert head.other_threshold in THRESHOLDS
+
+
+def test_the_domain_head_reads_the_url_where_the_text_says_little():
+    """Embeddings that carry no domain, URLs that do (a shop's cart path, a council's host): the URL model lifts
+    the head from chance; a head fitted without URLs (or saved before the URL model) scores on embeddings alone."""
+    rng = np.random.default_rng(2)
+    anchors = np.eye(len(DOMAINS), 32)
+    cues = {"Retail E-commerce": "shop.example/warenkorb/artikel", "Government": "stadt-example.de/rathaus/amt"}
+    domains = rng.choice([DOMAINS.index(d) for d in cues], 300)
+    embeddings = rng.normal(0, 1.0, (300, 32))
+    urls = [f"https://{cues[DOMAINS[d]]}-{rng.integers(10**6)}" for d in domains]
+    folds = list(KFold(3).split(np.arange(200)))
+    with_urls = DomainHead(anchors).fit(embeddings[:200], domains[:200], folds, urls[:200])
+    guessed = with_urls.labels(with_urls.probabilities(embeddings[200:], urls[200:]))
+    assert (guessed == domains[200:]).mean() > 0.95
+    without = DomainHead(anchors).fit(embeddings[:200], domains[:200], folds)
+    assert without.url_model is None
+    assert (without.labels(without.probabilities(embeddings[200:], urls[200:])) == domains[200:]).mean() < 0.8
+    del with_urls.url_model  # as a head pickled before the URL model unpickles
+    assert with_urls.probabilities(embeddings[200:], urls[200:]).shape == (100, len(DOMAINS))
+    assert url_words("HTTPS://Shop.example/Warenkorb?id=3") == "shop example warenkorb id 3"
